@@ -1,0 +1,152 @@
+// Package edge is Tide's single HTTP front door: every AWS API, the health
+// endpoint and (later) the registry share one listener. It authenticates AWS
+// requests with Signature V4, routes AWS JSON requests by X-Amz-Target to the
+// operation handlers that services register, and translates errors, once, into
+// the AWS wire shape.
+//
+// It knows no service's semantics; services know nothing of HTTP.
+package edge
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"tide/internal/awserr"
+	"tide/internal/sigv4"
+)
+
+// MaxBodyBytes bounds an API request body.
+const MaxBodyBytes = 10 << 20
+
+// Handler serves one operation: it decodes body and returns a value to encode
+// as the response, or an error (an *awserr.Error for client faults).
+type Handler func(ctx context.Context, body []byte) (any, error)
+
+// Service is one AWS JSON service: its target prefix
+// ("AmazonEC2ContainerServiceV20141113"), its JSON protocol version ("1.1" or
+// "1.0") and its operations by name.
+type Service struct {
+	TargetPrefix string
+	JSONVersion  string
+	Ops          map[string]Handler
+}
+
+// Edge is the HTTP handler of the edge port.
+type Edge struct {
+	log      *slog.Logger
+	verifier *sigv4.Verifier
+	services map[string]*Service
+	mux      *http.ServeMux
+}
+
+// New returns an Edge that verifies requests with v. A nil v disables
+// authentication (tests of codecs only).
+func New(log *slog.Logger, v *sigv4.Verifier) *Edge {
+	return &Edge{log: log, verifier: v, services: map[string]*Service{}, mux: http.NewServeMux()}
+}
+
+// Register adds an AWS JSON service.
+func (e *Edge) Register(s *Service) { e.services[s.TargetPrefix] = s }
+
+// Handle mounts a plain HTTP handler (health, registry, console) on pattern.
+func (e *Edge) Handle(pattern string, h http.Handler) { e.mux.Handle(pattern, h) }
+
+type requestIDKey struct{}
+
+// RequestID returns the request ID that ctx carries.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func newRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := newRequestID()
+	w.Header().Set("x-amzn-RequestId", id)
+	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+	r = r.WithContext(ctx)
+	if r.Method == http.MethodPost && r.URL.Path == "/" && r.Header.Get("X-Amz-Target") != "" {
+		e.serveJSON(w, r)
+		return
+	}
+	e.mux.ServeHTTP(w, r)
+}
+
+func (e *Edge) serveJSON(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	target := r.Header.Get("X-Amz-Target")
+	prefix, op, _ := strings.Cut(target, ".")
+	svc := e.services[prefix]
+	version := "1.1"
+	if svc != nil {
+		version = svc.JSONVersion
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSONError(w, version, awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "Request body exceeds the limit of %d bytes", MaxBodyBytes))
+			return
+		}
+		writeJSONError(w, version, awserr.Serialization("could not read request body"))
+		return
+	}
+	if e.verifier != nil {
+		if _, err := e.verifier.Verify(r, body); err != nil {
+			var se *sigv4.Error
+			if errors.As(err, &se) {
+				writeJSONError(w, version, &awserr.Error{Code: se.JSONCode(), Message: se.Message, Status: se.JSONStatus()})
+			} else {
+				writeJSONError(w, version, awserr.Internal())
+			}
+			return
+		}
+	}
+	var h Handler
+	if svc != nil {
+		h = svc.Ops[op]
+	}
+	if h == nil {
+		writeJSONError(w, version, awserr.Client("UnknownOperationException", ""))
+		return
+	}
+	out, err := e.call(r.Context(), h, body)
+	log := e.log.With("op", target, "request_id", RequestID(r.Context()), "dur", time.Since(start))
+	if err != nil {
+		ae := awserr.As(err)
+		if ae == nil {
+			log.Error("operation failed", "err", err)
+			ae = awserr.Internal()
+		} else {
+			log.Debug("operation error", "code", ae.Code)
+		}
+		writeJSONError(w, version, ae)
+		return
+	}
+	writeJSON(w, version, http.StatusOK, out)
+}
+
+// call runs h, turning a panic into a 500 so that no input can take the
+// server down.
+func (e *Edge) call(ctx context.Context, h Handler, body []byte) (out any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			e.log.Error("operation panicked", "panic", p, "request_id", RequestID(ctx))
+			out, err = nil, awserr.Internal()
+		}
+	}()
+	return h(ctx, body)
+}

@@ -1,0 +1,230 @@
+// Package server assembles a Tide server from its parts: the store (embedded
+// etcd or an external cluster), the edge with its credentials, every API, and
+// the controllers that run on the elected leader. It owns their goroutines
+// and stops them in order.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/client/v3/concurrency"
+
+	"tide/internal/ecs"
+	"tide/internal/edge"
+	"tide/internal/sigv4"
+	"tide/internal/store"
+)
+
+// Config configures a server.
+type Config struct {
+	DataDir       string
+	Listen        string   // edge address, host:port
+	EtcdEndpoints []string // empty: embedded etcd in DataDir
+	Region        string
+	AccountID     string
+	Credentials   Credentials // empty: stored or generated in DataDir
+	Log           *slog.Logger
+	Out           io.Writer // where the credentials banner goes; nil: os.Stdout
+}
+
+// Server is a running Tide server.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	embedded *store.Embedded
+	client   *clientv3.Client
+	store    *store.Store
+	ecs      *ecs.API
+	http     *http.Server
+	listener net.Listener
+	creds    Credentials
+	started  time.Time
+	leader   atomic.Bool
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Start opens the store, binds the edge port and starts serving. It returns
+// once the server is healthy.
+func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Out == nil {
+		cfg.Out = os.Stdout
+	}
+	s := &Server{cfg: cfg, log: cfg.Log, started: time.Now()}
+	defer func() {
+		if err != nil {
+			s.closeStore()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	creds, generated, err := loadCredentials(cfg.DataDir, cfg.Credentials)
+	if err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	s.creds = creds
+	if err := s.openStore(ctx); err != nil {
+		return nil, err
+	}
+	s.ecs = ecs.New(s.store, s.log.With("api", "ecs"), ecs.Config{Region: cfg.Region, AccountID: cfg.AccountID})
+	verifier := &sigv4.Verifier{Secret: s.secret, Region: cfg.Region}
+	e := edge.New(s.log.With("component", "edge"), verifier)
+	e.Register(s.ecs.Service())
+	e.Handle("GET /_tide/health", http.HandlerFunc(s.health))
+
+	s.listener, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	s.http = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	runCtx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.wg.Go(func() {
+		if err := s.http.Serve(s.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("edge stopped", "err", err)
+		}
+	})
+	s.wg.Go(func() { s.campaign(runCtx) })
+	s.printBanner(generated)
+	return s, nil
+}
+
+func (s *Server) openStore(ctx context.Context) error {
+	if len(s.cfg.EtcdEndpoints) == 0 {
+		e, err := store.StartEmbedded(ctx, s.cfg.DataDir+"/etcd", s.log.With("component", "etcd"))
+		if err != nil {
+			return err
+		}
+		s.embedded, s.client = e, e.Client()
+	} else {
+		c, err := clientv3.New(clientv3.Config{Endpoints: s.cfg.EtcdEndpoints, DialTimeout: 5 * time.Second, Context: ctx})
+		if err != nil {
+			return fmt.Errorf("connect to etcd %v: %w", s.cfg.EtcdEndpoints, err)
+		}
+		s.client = c
+	}
+	st, err := store.Open(ctx, s.client, "/tide/", s.log.With("component", "store"))
+	if err != nil {
+		return err
+	}
+	s.store = st
+	return nil
+}
+
+// campaign runs for leadership until ctx ends and runs the controllers while
+// this server leads. etcd's election keeps a single leader among servers
+// that share a cluster.
+func (s *Server) campaign(ctx context.Context) {
+	for ctx.Err() == nil {
+		if err := s.lead(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("leader election", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+func (s *Server) lead(ctx context.Context) error {
+	sess, err := concurrency.NewSession(s.client, concurrency.WithTTL(5), concurrency.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	el := concurrency.NewElection(sess, "/tide-election/controllers")
+	if err := el.Campaign(ctx, s.listener.Addr().String()); err != nil {
+		return err
+	}
+	s.leader.Store(true)
+	defer s.leader.Store(false)
+	s.log.Info("leading controllers")
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-sess.Done(): // lost the lease: stop leading
+			cancel()
+		case <-lctx.Done():
+		}
+	}()
+	s.ecs.Run(lctx, time.Second)
+	if ctx.Err() == nil {
+		return errors.New("lost leadership")
+	}
+	return nil
+}
+
+func (s *Server) secret(id string) (string, bool) {
+	if id == s.creds.AccessKeyID {
+		return s.creds.SecretAccessKey, true
+	}
+	return "", false
+}
+
+// URL is the edge's base URL.
+func (s *Server) URL() string { return "http://" + s.listener.Addr().String() }
+
+// Credentials returns the accepted access key pair.
+func (s *Server) Credentials() Credentials { return s.creds }
+
+func (s *Server) printBanner(generated bool) {
+	note := "Tide is ready"
+	if generated {
+		note += "; new credentials were stored in " + s.cfg.DataDir + "/" + credentialsFile
+	}
+	fmt.Fprintf(s.cfg.Out, "# %s. Point the aws CLI and SDKs at it with:\nexport AWS_ACCESS_KEY_ID=%s\nexport AWS_SECRET_ACCESS_KEY=%s\nexport AWS_DEFAULT_REGION=%s\nexport AWS_ENDPOINT_URL=%s\n",
+		note, s.creds.AccessKeyID, s.creds.SecretAccessKey, s.cfg.Region, s.URL())
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	body := map[string]any{
+		"status":    "ok",
+		"store":     map[bool]string{true: "embedded", false: "external"}[s.embedded != nil],
+		"revision":  s.store.Revision(),
+		"leader":    s.leader.Load(),
+		"region":    s.cfg.Region,
+		"accountId": s.cfg.AccountID,
+		"uptime":    time.Since(s.started).Round(time.Millisecond).String(),
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(body)
+}
+
+// Shutdown stops serving (letting in-flight requests finish), stops the
+// controllers and closes the store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	s.cancel()
+	s.wg.Wait()
+	s.closeStore()
+	return err
+}
+
+func (s *Server) closeStore() {
+	if s.store != nil {
+		s.store.Close()
+	}
+	if s.embedded != nil {
+		s.embedded.Close()
+	} else if s.client != nil {
+		s.client.Close()
+	}
+}
