@@ -35,8 +35,11 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return &TypeError{Value: string(b), Want: "Timestamp"}
 	}
-	sec, frac := math.Modf(f)
-	t.Time = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+	if math.Abs(f) > 1e12 { // beyond year 33658: not a time any client sends
+		return &TypeError{Value: string(b), Want: "Timestamp"}
+	}
+	// Round to microseconds: epoch seconds as a float64 carry no more.
+	t.Time = time.UnixMicro(int64(math.Round(f * 1e6))).UTC()
 	return nil
 }
 
