@@ -53,8 +53,10 @@ type Server struct {
 	started  time.Time
 	leader   atomic.Bool
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	stopOnce sync.Once
+	stopErr  error
 }
 
 // Start opens the store, binds the edge port and starts serving. It returns
@@ -209,13 +211,15 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 }
 
 // Shutdown stops serving (letting in-flight requests finish), stops the
-// controllers and closes the store.
+// controllers and closes the store. Calling it again does nothing.
 func (s *Server) Shutdown(ctx context.Context) error {
-	err := s.http.Shutdown(ctx)
-	s.cancel()
-	s.wg.Wait()
-	s.closeStore()
-	return err
+	s.stopOnce.Do(func() {
+		s.stopErr = s.http.Shutdown(ctx)
+		s.cancel()
+		s.wg.Wait()
+		s.closeStore()
+	})
+	return s.stopErr
 }
 
 func (s *Server) closeStore() {
