@@ -216,7 +216,7 @@ func (a *API) DescribeClusters(ctx context.Context, in *DescribeClustersInput) (
 			out.Failures = append(out.Failures, Failure{Arn: a.arn("cluster/" + name), Reason: "MISSING"})
 			continue
 		}
-		out.Clusters = append(out.Clusters, a.describeCluster(&c, in.Include))
+		out.Clusters = append(out.Clusters, a.describeCluster(&c, nonNil(in.Include)))
 	}
 	return out, nil
 }

@@ -172,8 +172,9 @@ func (s *Store) Get(key string) (KV, bool) {
 }
 
 // Range calls fn for each key with the given prefix that sorts after `after`,
-// in key order, until fn returns false. fn must not call back into the Store's
-// writes. The values are shared: callers must not modify them.
+// in key order, until fn returns false. fn runs under the cache lock and must
+// not call into the Store.
+// The values are shared: callers must not modify them.
 func (s *Store) Range(prefix, after string, fn func(KV) bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
