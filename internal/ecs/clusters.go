@@ -73,20 +73,20 @@ func (a *API) clusterName(ref *string) (string, error) {
 }
 
 // activeCluster resolves ref to an ACTIVE cluster or ClusterNotFoundException.
+// The cluster is shared: callers must not modify it.
 func (a *API) activeCluster(ref *string) (*Cluster, error) {
 	name, err := a.clusterName(ref)
 	if err != nil {
 		return nil, err
 	}
-	var c Cluster
-	_, ok, err := a.getJSON(clusterKey(name), &c)
+	c, ok, err := cachedRecord[Cluster](a, clusterKey(name))
 	if err != nil {
 		return nil, err
 	}
 	if !ok || c.Status != "ACTIVE" {
 		return nil, awserr.Client("ClusterNotFoundException", "Cluster not found.")
 	}
-	return &c, nil
+	return c, nil
 }
 
 func (a *API) clusterOps(ops map[string]edge.Handler) {

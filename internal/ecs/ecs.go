@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"tide/internal/awserr"
@@ -32,6 +33,15 @@ type API struct {
 	now     func() time.Time
 	region  string
 	account string
+
+	records records // decoded clusters and services
+	// familyLocks serialise this server's registrations per family (striped
+	// by hash), so that concurrent registrations of one family queue here
+	// instead of losing revision races in etcd and retrying through raft.
+	// Correctness never depends on them: the store's guarded writes do that.
+	familyLocks [64]sync.Mutex
+	countsMu    sync.Mutex
+	counts      map[string]*taskCounts // by cluster name
 }
 
 // Config holds what the API needs besides the store.

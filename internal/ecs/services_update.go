@@ -178,10 +178,10 @@ func (a *API) DescribeServices(ctx context.Context, in *DescribeServicesInput) (
 	out := &DescribeServicesOutput{Services: []*Service{}, Failures: []Failure{}}
 	for _, ref := range in.Services {
 		name := a.serviceRef(c.ClusterName, ref)
-		var s Service
+		var shared *Service
 		ok := false
 		if name != "" {
-			_, ok, err = a.getJSON(serviceKey(c.ClusterName, name), &s)
+			shared, ok, err = cachedRecord[Service](a, serviceKey(c.ClusterName, name))
 			if err != nil {
 				return nil, err
 			}
@@ -194,6 +194,12 @@ func (a *API) DescribeServices(ctx context.Context, in *DescribeServicesInput) (
 			out.Failures = append(out.Failures, Failure{Arn: arn, Reason: "MISSING"})
 			continue
 		}
+		s := *shared
+		s.Deployments = make([]*Deployment, len(shared.Deployments))
+		for i, d := range shared.Deployments {
+			cp := *d
+			s.Deployments[i] = &cp
+		}
 		if !slices.Contains(in.Include, "TAGS") {
 			s.Tags = nil
 		}
@@ -205,36 +211,13 @@ func (a *API) DescribeServices(ctx context.Context, in *DescribeServicesInput) (
 // describeService derives the running and pending counts, per deployment
 // and in total, from the service's tasks.
 func (a *API) describeService(cluster string, s *Service) *Service {
-	s.RunningCount, s.PendingCount = 0, 0
+	tc := a.clusterTaskCounts(cluster)
+	g := tc.byGroup["service:"+s.ServiceName]
+	s.RunningCount, s.PendingCount = g.running, g.pending
 	for _, d := range s.Deployments {
-		d.RunningCount, d.PendingCount = 0, 0
+		dc := tc.byStartedBy[d.Id]
+		d.RunningCount, d.PendingCount = dc.running, dc.pending
 	}
-	group := "service:" + s.ServiceName
-	a.store.Range("tasks/"+cluster+"/", "", func(kv store.KV) bool {
-		if !bytesContains(kv.Value, group) {
-			return true
-		}
-		var t Task
-		if json.Unmarshal(kv.Value, &t) != nil || t.Group != group || t.DesiredStatus != "RUNNING" {
-			return true
-		}
-		running := t.LastStatus == "RUNNING"
-		if running {
-			s.RunningCount++
-		} else if t.LastStatus != "STOPPED" {
-			s.PendingCount++
-		}
-		for _, d := range s.Deployments {
-			if d.Id == t.StartedBy {
-				if running {
-					d.RunningCount++
-				} else if t.LastStatus != "STOPPED" {
-					d.PendingCount++
-				}
-			}
-		}
-		return true
-	})
 	return s
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,6 +64,9 @@ func (a *API) RegisterTaskDefinition(ctx context.Context, in *taskdef.RegisterIn
 			return nil, err
 		}
 	}
+	lock := &a.familyLocks[fnv32(in.Family)%uint32(len(a.familyLocks))]
+	lock.Lock()
+	defer lock.Unlock()
 	for {
 		var fam familyRecord
 		kv, ok, err := a.getJSON(familyKey(in.Family), &fam)
@@ -343,4 +347,10 @@ func (a *API) ListTaskDefinitionFamilies(ctx context.Context, in *ListTaskDefini
 		return nil, err
 	}
 	return &ListTaskDefinitionFamiliesOutput{Families: fams, NextToken: next}, nil
+}
+
+func fnv32(s string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(s))
+	return h.Sum32()
 }

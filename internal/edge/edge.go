@@ -124,14 +124,13 @@ func (e *Edge) serveJSON(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, err := e.call(r.Context(), h, body)
-	log := e.log.With("op", target, "request_id", RequestID(r.Context()), "dur", time.Since(start))
 	if err != nil {
 		ae := awserr.As(err)
 		if ae == nil {
-			log.Error("operation failed", "err", err)
+			e.log.Error("operation failed", "op", target, "request_id", RequestID(r.Context()), "dur", time.Since(start), "err", err)
 			ae = awserr.Internal()
 		} else {
-			log.Debug("operation error", "code", ae.Code)
+			e.log.Debug("operation error", "op", target, "request_id", RequestID(r.Context()), "code", ae.Code)
 		}
 		writeJSONError(w, version, ae)
 		return

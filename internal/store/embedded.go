@@ -46,6 +46,10 @@ func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (*Embedded
 	cfg.ElectionMs = 100
 	cfg.AutoCompactionMode = "revision"
 	cfg.AutoCompactionRetention = "10000"
+	// Snapshot the raft log often: its in-memory entries grow with every
+	// write until a snapshot, and one member has no follower to catch up.
+	cfg.SnapshotCount = 1000
+	cfg.SnapshotCatchUpEntries = 1000
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
