@@ -32,7 +32,6 @@ func newClient(t *testing.T) *ecs.Client {
 	cfg := aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, ""),
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
 	}
 	return ecs.NewFromConfig(cfg, func(o *ecs.Options) { o.BaseEndpoint = aws.String(srv.URL()) })
 }

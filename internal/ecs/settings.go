@@ -188,7 +188,7 @@ func (a *API) ListAccountSettings(ctx context.Context, in *ListAccountSettingsIn
 			all = append(all, s)
 		}
 	}
-	limit, start := int32(100), 0
+	limit, start := int32(10), 0
 	if in.MaxResults != nil {
 		limit = *in.MaxResults
 		if limit < 1 || limit > 10 {

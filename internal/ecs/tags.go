@@ -139,7 +139,8 @@ func (a *API) ListTagsForResource(ctx context.Context, in *ListTagsForResourceIn
 		return nil, err
 	}
 	var rec struct {
-		Tags []Tag `json:"tags"`
+		Status string `json:"status"`
+		Tags   []Tag  `json:"tags"`
 	}
 	_, ok, err := a.getJSON(key, &rec)
 	if err != nil {
@@ -147,6 +148,9 @@ func (a *API) ListTagsForResource(ctx context.Context, in *ListTagsForResourceIn
 	}
 	if !ok {
 		return nil, notFound(deref(in.ResourceArn))
+	}
+	if isClusterKey(key) && rec.Status != "ACTIVE" {
+		return nil, inactiveCluster()
 	}
 	return &ListTagsForResourceOutput{Tags: nonNil(rec.Tags)}, nil
 }
@@ -163,6 +167,9 @@ func (a *API) editTags(ctx context.Context, arn string, fn func([]Tag) ([]Tag, e
 		return err
 	}
 	_, err = updateJSON(ctx, a.store, key, func(rec *map[string]json.RawMessage) error {
+		if isClusterKey(key) && string((*rec)["status"]) != `"ACTIVE"` {
+			return inactiveCluster()
+		}
 		var tags []Tag
 		if raw, ok := (*rec)["tags"]; ok {
 			if err := json.Unmarshal(raw, &tags); err != nil {
@@ -190,4 +197,11 @@ func setTag(tags []Tag, t Tag) []Tag {
 		}
 	}
 	return append(tags, t)
+}
+
+func isClusterKey(key string) bool { return strings.HasPrefix(key, "clusters/") }
+
+// inactiveCluster is AWS's answer to tagging a deleted cluster.
+func inactiveCluster() error {
+	return awserr.InvalidParameter("The specified cluster is inactive. Specify an active cluster and try again.")
 }

@@ -317,11 +317,11 @@ type ListTaskDefinitionFamiliesOutput struct {
 }
 
 // ListTaskDefinitionFamilies lists families; a family is ACTIVE while any of
-// its revisions is.
+// its revisions is. Without a status it lists them all, as AWS does.
 func (a *API) ListTaskDefinitionFamilies(ctx context.Context, in *ListTaskDefinitionFamiliesInput) (*ListTaskDefinitionFamiliesOutput, error) {
 	status := deref(in.Status)
 	if status == "" {
-		status = "ACTIVE"
+		status = "ALL"
 	}
 	if !slices.Contains([]string{"ACTIVE", "INACTIVE", "ALL"}, status) {
 		return nil, awserr.InvalidParameter("1 validation error detected: Value '%s' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [ACTIVE, INACTIVE, ALL]", status)

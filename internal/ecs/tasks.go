@@ -165,6 +165,13 @@ func (a *API) newTask(s taskSpec, instanceArn string) *Task {
 		Attachments: []Attachment{}, Tags: nonNil(s.tags), EnableExecuteCommand: s.exec,
 		NetworkConfiguration: s.network,
 	}
+	if nc := s.network; nc != nil && nc.AwsvpcConfiguration != nil && len(nc.AwsvpcConfiguration.Subnets) > 0 {
+		// The task's network interface: PRECREATED until a host attaches it.
+		t.Attachments = []Attachment{{
+			Id: newUUID(), Type: "ElasticNetworkInterface", Status: "PRECREATED",
+			Details: []KeyValuePair{{Name: str("subnetId"), Value: str(nc.AwsvpcConfiguration.Subnets[0])}},
+		}}
+	}
 	if s.launchType == "FARGATE" {
 		t.PlatformVersion = firstNonEmpty(s.platformVersion, "1.4.0")
 		t.PlatformFamily = "Linux"

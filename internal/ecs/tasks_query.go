@@ -123,16 +123,10 @@ func (a *API) ListTasks(ctx context.Context, in *ListTasksInput) (*ListTasksOutp
 		if json.Unmarshal(kv.Value, &t) != nil {
 			return "", false
 		}
-		// PENDING as a filter means "desired RUNNING but not yet running".
-		switch desired {
-		case "PENDING":
-			if t.DesiredStatus != "RUNNING" || t.LastStatus == "RUNNING" {
-				return "", false
-			}
-		default:
-			if t.DesiredStatus != desired {
-				return "", false
-			}
+		// No task ever has desired status PENDING, so that filter finds
+		// nothing, as on AWS.
+		if t.DesiredStatus != desired {
+			return "", false
 		}
 		if instanceArn != "" && t.ContainerInstanceArn != instanceArn ||
 			family != "" && taskDefFamily(t.TaskDefinitionArn) != family ||
