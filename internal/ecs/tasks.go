@@ -80,22 +80,12 @@ func (a *API) RunTask(ctx context.Context, in *RunTaskInput) (*TasksOutput, erro
 	if in.LaunchType != nil && len(in.CapacityProviderStrategy) > 0 {
 		return nil, awserr.InvalidParameter("Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.")
 	}
-	c, err := a.activeCluster(in.Cluster)
-	if err != nil {
-		return nil, err
-	}
-	td, err := a.taskDefForUse(deref(in.TaskDefinition))
+	c, td, err := a.taskTarget(in.Cluster, in.TaskDefinition, in.NetworkConfiguration, in.StartedBy, in.Group, in.Overrides, in.Tags)
 	if err != nil {
 		return nil, err
 	}
 	launch, err := launchTypeFor(deref(in.LaunchType), in.CapacityProviderStrategy, td)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkNetworking(td, in.NetworkConfiguration); err != nil {
-		return nil, err
-	}
-	if err := checkTaskInput(in.StartedBy, in.Group, in.Overrides, td, in.Tags); err != nil {
 		return nil, err
 	}
 	out := &TasksOutput{Tasks: []*Task{}, Failures: []Failure{}}
@@ -258,6 +248,26 @@ func checkNetworking(td *taskdef.TaskDefinition, nc *NetworkConfiguration) error
 	return nil
 }
 
+// taskTarget resolves and checks what RunTask and StartTask share: the
+// cluster, the task definition, and the task's networking and settings.
+func (a *API) taskTarget(cluster, tdRef *string, nc *NetworkConfiguration, startedBy, group *string, ov *TaskOverride, tags []Tag) (*Cluster, *taskdef.TaskDefinition, error) {
+	c, err := a.activeCluster(cluster)
+	if err != nil {
+		return nil, nil, err
+	}
+	td, err := a.taskDefForUse(deref(tdRef))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkNetworking(td, nc); err != nil {
+		return nil, nil, err
+	}
+	if err := checkTaskInput(startedBy, group, ov, td, tags); err != nil {
+		return nil, nil, err
+	}
+	return c, td, nil
+}
+
 func checkTaskInput(startedBy, group *string, ov *TaskOverride, td *taskdef.TaskDefinition, tags []Tag) error {
 	if len(deref(startedBy)) > 128 {
 		return awserr.InvalidParameter("startedBy must be at most 128 characters.")
@@ -299,22 +309,12 @@ func (a *API) StartTask(ctx context.Context, in *StartTaskInput) (*TasksOutput, 
 	if len(in.ContainerInstances) == 0 || len(in.ContainerInstances) > 10 {
 		return nil, awserr.InvalidParameter("Container instances must contain between 1 and 10 items.")
 	}
-	c, err := a.activeCluster(in.Cluster)
-	if err != nil {
-		return nil, err
-	}
-	td, err := a.taskDefForUse(deref(in.TaskDefinition))
+	c, td, err := a.taskTarget(in.Cluster, in.TaskDefinition, in.NetworkConfiguration, in.StartedBy, in.Group, in.Overrides, in.Tags)
 	if err != nil {
 		return nil, err
 	}
 	if !slices.Contains(td.Compatibilities, "EC2") {
 		return nil, awserr.InvalidParameter("Task definition does not support launch_type EC2.")
-	}
-	if err := checkNetworking(td, in.NetworkConfiguration); err != nil {
-		return nil, err
-	}
-	if err := checkTaskInput(in.StartedBy, in.Group, in.Overrides, td, in.Tags); err != nil {
-		return nil, err
 	}
 	out := &TasksOutput{Tasks: []*Task{}, Failures: []Failure{}}
 	group := firstNonEmpty(deref(in.Group), "family:"+td.Family)
