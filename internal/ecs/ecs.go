@@ -42,6 +42,9 @@ type API struct {
 	familyLocks [64]sync.Mutex
 	countsMu    sync.Mutex
 	counts      map[string]*taskCounts // by cluster name
+
+	encodedMu sync.Mutex
+	encoded   map[string]encodedEntry // DescribeServices encodings by service key
 }
 
 // Config holds what the API needs besides the store.

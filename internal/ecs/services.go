@@ -22,7 +22,7 @@ func serviceKey(cluster, name string) string { return "services/" + cluster + "/
 func (a *API) serviceOps(ops map[string]edge.Handler) {
 	ops["CreateService"] = edge.Op(a.CreateService)
 	ops["UpdateService"] = edge.Op(a.UpdateService)
-	ops["DescribeServices"] = edge.Op(a.DescribeServices)
+	ops["DescribeServices"] = edge.Op(a.describeServicesWire)
 	ops["ListServices"] = edge.Op(a.ListServices)
 	ops["DeleteService"] = edge.Op(a.DeleteService)
 }

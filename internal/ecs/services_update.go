@@ -3,10 +3,13 @@ package ecs
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 
 	"tide/internal/awserr"
 	"tide/internal/awsjson"
+	"tide/internal/edge"
 	"tide/internal/store"
 )
 
@@ -165,16 +168,27 @@ type DescribeServicesOutput struct {
 
 // DescribeServices describes up to 10 services by name or ARN.
 func (a *API) DescribeServices(ctx context.Context, in *DescribeServicesInput) (*DescribeServicesOutput, error) {
+	out, _, err := a.describeServices(in)
+	return out, err
+}
+
+// describeServices is DescribeServices, plus for each service described the
+// key under which its encoding may be memoized: its store key, mod revision,
+// the store revision its counts come from, and whether tags are included.
+func (a *API) describeServices(in *DescribeServicesInput) (*DescribeServicesOutput, []string, error) {
 	if len(in.Services) == 0 {
-		return nil, awserr.InvalidParameter("Services cannot be empty.")
+		return nil, nil, awserr.InvalidParameter("Services cannot be empty.")
 	}
 	if len(in.Services) > 10 {
-		return nil, awserr.InvalidParameter("Services cannot have more than 10 elements")
+		return nil, nil, awserr.InvalidParameter("Services cannot have more than 10 elements")
 	}
 	c, err := a.activeCluster(in.Cluster)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var memo []string
+	tags := slices.Contains(in.Include, "TAGS")
+	rev := a.store.Revision()
 	out := &DescribeServicesOutput{Services: []*Service{}, Failures: []Failure{}}
 	for _, ref := range in.Services {
 		name := a.serviceRef(c.ClusterName, ref)
@@ -183,7 +197,7 @@ func (a *API) DescribeServices(ctx context.Context, in *DescribeServicesInput) (
 		if name != "" {
 			shared, ok, err = cachedRecord[Service](a, serviceKey(c.ClusterName, name))
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		if !ok {
@@ -200,12 +214,59 @@ func (a *API) DescribeServices(ctx context.Context, in *DescribeServicesInput) (
 			cp := *d
 			s.Deployments[i] = &cp
 		}
-		if !slices.Contains(in.Include, "TAGS") {
+		if !tags {
 			s.Tags = nil
 		}
 		out.Services = append(out.Services, a.describeService(c.ClusterName, &s))
+		kv, _ := a.store.Get(serviceKey(c.ClusterName, name))
+		memo = append(memo, fmt.Sprintf("%s|%d|%d|%t", kv.Key, kv.ModRev, rev, tags))
 	}
-	return out, nil
+	return out, memo, nil
+}
+
+// describeServicesWire is DescribeServices as the edge serves it: each
+// service's JSON is encoded once per change of the service or of the store
+// (its counts), not once per request.
+func (a *API) describeServicesWire(ctx context.Context, in *DescribeServicesInput) (*edge.RawJSON, error) {
+	out, memo, err := a.describeServices(in)
+	if err != nil {
+		return nil, err
+	}
+	b := append(make([]byte, 0, 2048*len(out.Services)+64), `{"services":[`...)
+	for i, s := range out.Services {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, a.encodedService(memo[i], s)...)
+	}
+	b = append(b, `],"failures":`...)
+	b = append(b, mustJSON(out.Failures)...)
+	b = append(b, '}')
+	raw := edge.RawJSON(b)
+	return &raw, nil
+}
+
+func (a *API) encodedService(memo string, s *Service) []byte {
+	key, _, _ := strings.Cut(memo, "|")
+	a.encodedMu.Lock()
+	e, ok := a.encoded[key]
+	a.encodedMu.Unlock()
+	if ok && e.memo == memo {
+		return e.b
+	}
+	b := mustJSON(s)
+	a.encodedMu.Lock()
+	if a.encoded == nil {
+		a.encoded = map[string]encodedEntry{}
+	}
+	a.encoded[key] = encodedEntry{memo: memo, b: b}
+	a.encodedMu.Unlock()
+	return b
+}
+
+type encodedEntry struct {
+	memo string
+	b    []byte
 }
 
 // describeService derives the running and pending counts, per deployment

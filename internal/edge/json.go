@@ -92,8 +92,18 @@ func awsType(t reflect.Type) string {
 	return "Structure"
 }
 
+// RawJSON is a response body that its operation has already encoded (for
+// hot paths that memoize their encodings); the edge writes it as is.
+type RawJSON []byte
+
 func writeJSON(w http.ResponseWriter, version string, status int, v any) {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if raw, ok := v.(*RawJSON); ok {
+		b = *raw
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"__type":"InternalFailure","message":"response encoding failed"}`)
