@@ -22,10 +22,11 @@ import (
 const usage = `Usage: tide <command> [flags]
 
 Commands:
-  server    run a Tide server (the AWS APIs on one edge port)
+  server    run a Tide server (the AWS APIs on one edge port, and a local agent)
+  agent     run an agent: this host joins a cluster as a container instance
   version   print the version
 
-Run 'tide server -h' for the server's flags.
+Run 'tide server -h' or 'tide agent -h' for their flags.
 `
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -40,6 +41,8 @@ func main() {
 	switch os.Args[1] {
 	case "server":
 		err = runServer(os.Args[2:])
+	case "agent":
+		err = runAgent(os.Args[2:])
 	case "version", "--version", "-v":
 		fmt.Println("tide", version)
 	case "help", "-h", "--help":
@@ -76,17 +79,18 @@ func runServer(args []string) error {
 	akid := fs.String("access-key-id", os.Getenv("TIDE_ACCESS_KEY_ID"), "accepted access key ID (env TIDE_ACCESS_KEY_ID); empty: stored or generated")
 	secret := fs.String("secret-access-key", os.Getenv("TIDE_SECRET_ACCESS_KEY"), "accepted secret access key (env TIDE_SECRET_ACCESS_KEY)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	localAgent := fs.Bool("local-agent", true, "run an agent in the server: capacity for FARGATE tasks on this host")
+	rt := fs.String("runtime", "auto", "the local agent's runtime: docker, process, or auto (docker when reachable)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return fmt.Errorf("--log-level: %w", err)
+	log, err := newLogger(*logLevel)
+	if err != nil {
+		return err
 	}
 	if len(*account) != 12 || strings.Trim(*account, "0123456789") != "" {
 		return fmt.Errorf("--account-id must be 12 digits, got %q", *account)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	var eps []string
 	if *endpoints != "" {
 		eps = strings.Split(*endpoints, ",")
@@ -97,6 +101,7 @@ func runServer(args []string) error {
 	srv, err := server.Start(ctx, server.Config{
 		DataDir: *dataDir, Listen: *listen, EtcdEndpoints: eps, Region: *region, AccountID: *account,
 		Credentials: server.Credentials{AccessKeyID: *akid, SecretAccessKey: *secret}, Log: log,
+		LocalAgent: *localAgent, Runtime: *rt,
 	})
 	if err != nil {
 		return err
@@ -107,4 +112,12 @@ func runServer(args []string) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+func newLogger(level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
 }

@@ -9,6 +9,7 @@
 package ecs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,11 +29,12 @@ const TargetPrefix = "AmazonEC2ContainerServiceV20141113"
 
 // API serves the ECS operations.
 type API struct {
-	store   *store.Store
-	log     *slog.Logger
-	now     func() time.Time
-	region  string
-	account string
+	store    *store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	region   string
+	account  string
+	agentCfg AgentConfig
 
 	records records // decoded clusters and services
 	// familyLocks serialise this server's registrations per family (striped
@@ -52,6 +54,7 @@ type Config struct {
 	Region    string
 	AccountID string
 	Now       func() time.Time // nil means time.Now
+	Agent     AgentConfig
 }
 
 // New returns the ECS API over s.
@@ -60,7 +63,16 @@ func New(s *store.Store, log *slog.Logger, cfg Config) *API {
 	if now == nil {
 		now = time.Now
 	}
-	return &API{store: s, log: log, now: now, region: cfg.Region, account: cfg.AccountID}
+	if cfg.Agent.PollWait <= 0 {
+		cfg.Agent.PollWait = time.Second
+	}
+	if cfg.Agent.HeartbeatTimeout <= 0 {
+		cfg.Agent.HeartbeatTimeout = 15 * time.Second
+	}
+	if cfg.Agent.StoppedTaskRetention <= 0 {
+		cfg.Agent.StoppedTaskRetention = time.Hour
+	}
+	return &API{store: s, log: log, now: now, region: cfg.Region, account: cfg.AccountID, agentCfg: cfg.Agent}
 }
 
 // Service returns the edge registration of every operation.
@@ -170,3 +182,7 @@ func deref(s *string) string {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+func bytesContains(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }
+
+func isARN(s string) bool { return strings.HasPrefix(s, "arn:") }

@@ -35,6 +35,10 @@ type ContainerInstance struct {
 	RegisteredAt         *awsjson.Time `json:"registeredAt,omitempty"`
 	Attachments          []Attachment  `json:"attachments"`
 	Tags                 []Tag         `json:"tags,omitempty"`
+	// TideHostID names the agent's host; TideLastHeartbeat is its last poll.
+	// AWS clients ignore both.
+	TideHostID        string        `json:"tideHostId,omitempty"`
+	TideLastHeartbeat *awsjson.Time `json:"tideLastHeartbeat,omitempty"`
 }
 
 // VersionInfo describes the agent and Docker versions of an instance.

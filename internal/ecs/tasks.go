@@ -101,6 +101,7 @@ func (a *API) RunTask(ctx context.Context, in *RunTaskInput) (*TasksOutput, erro
 		cluster: c, td: td, launchType: launch, group: group, startedBy: deref(in.StartedBy),
 		overrides: in.Overrides, network: in.NetworkConfiguration, tags: in.Tags,
 		platformVersion: deref(in.PlatformVersion), exec: in.EnableExecuteCommand != nil && *in.EnableExecuteCommand,
+		constraints: in.PlacementConstraints, strategy: in.PlacementStrategy,
 	}
 	var writes []store.Write
 	for range count {
@@ -126,6 +127,8 @@ type taskSpec struct {
 	tags            []Tag
 	platformVersion string
 	exec            bool
+	constraints     []PlacementConstraint
+	strategy        []PlacementStrategy
 }
 
 func (a *API) newTask(s taskSpec, instanceArn string) *Task {
@@ -153,7 +156,8 @@ func (a *API) newTask(s taskSpec, instanceArn string) *Task {
 		Cpu: firstNonEmpty(ov.Cpu, s.td.CPU), Memory: firstNonEmpty(ov.Memory, s.td.Memory),
 		StartedBy: s.startedBy, Version: 1, CreatedAt: now, Group: s.group, LaunchType: s.launchType,
 		Attachments: []Attachment{}, Tags: nonNil(s.tags), EnableExecuteCommand: s.exec,
-		NetworkConfiguration: s.network,
+		NetworkConfiguration:     s.network,
+		TidePlacementConstraints: s.constraints, TidePlacementStrategy: s.strategy,
 	}
 	if nc := s.network; nc != nil && nc.AwsvpcConfiguration != nil && len(nc.AwsvpcConfiguration.Subnets) > 0 {
 		// The task's network interface: PRECREATED until a host attaches it.

@@ -47,6 +47,12 @@ type Task struct {
 	// NetworkConfiguration is kept for the scheduler; AWS reports it through
 	// attachments, not as a member of Task.
 	NetworkConfiguration *NetworkConfiguration `json:"tideNetworkConfiguration,omitempty"`
+	// TideHost is the agent host the task is assigned to (FARGATE tasks have
+	// no container instance); AWS clients ignore it.
+	TideHost string `json:"tideHost,omitempty"`
+	// The placement rules the task was started with (RunTask or service).
+	TidePlacementConstraints []PlacementConstraint `json:"tidePlacementConstraints,omitempty"`
+	TidePlacementStrategy    []PlacementStrategy   `json:"tidePlacementStrategy,omitempty"`
 }
 
 // Container is one container of a task.

@@ -55,6 +55,45 @@ func New(log *slog.Logger, v *sigv4.Verifier) *Edge {
 // Register adds an AWS JSON service.
 func (e *Edge) Register(s *Service) { e.services[s.TargetPrefix] = s }
 
+// HandleSigned mounts h on pattern behind Signature V4 verification: h gets
+// the request body once the signature checks out. Failures are answered in
+// the AWS JSON error shape.
+func (e *Edge) HandleSigned(pattern string, h func(w http.ResponseWriter, r *http.Request, body []byte)) {
+	e.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+		if err != nil {
+			writeJSONError(w, "1.1", awserr.Serialization("could not read request body"))
+			return
+		}
+		if e.verifier != nil {
+			if _, err := e.verifier.Verify(r, body); err != nil {
+				var se *sigv4.Error
+				if errors.As(err, &se) {
+					writeJSONError(w, "1.1", &awserr.Error{Code: se.JSONCode(), Message: se.Message, Status: se.JSONStatus()})
+				} else {
+					writeJSONError(w, "1.1", awserr.Internal())
+				}
+				return
+			}
+		}
+		h(w, r, body)
+	})
+}
+
+// WriteJSON writes v as a JSON response with the given status, or err in the
+// AWS error shape when err is not nil.
+func WriteJSON(w http.ResponseWriter, v any, err error) {
+	if err != nil {
+		ae := awserr.As(err)
+		if ae == nil {
+			ae = awserr.Internal()
+		}
+		writeJSONError(w, "1.1", ae)
+		return
+	}
+	writeJSON(w, "1.1", http.StatusOK, v)
+}
+
 // Handle mounts a plain HTTP handler (health, registry, console) on pattern.
 func (e *Edge) Handle(pattern string, h http.Handler) { e.mux.Handle(pattern, h) }
 

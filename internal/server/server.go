@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,8 +22,10 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
 
+	"tide/internal/agent"
 	"tide/internal/ecs"
 	"tide/internal/edge"
+	"tide/internal/runtime/pick"
 	"tide/internal/sigv4"
 	"tide/internal/store"
 )
@@ -37,6 +40,11 @@ type Config struct {
 	Credentials   Credentials // empty: stored or generated in DataDir
 	Log           *slog.Logger
 	Out           io.Writer // where the credentials banner goes; nil: os.Stdout
+	// LocalAgent runs an agent in the server process: the capacity for
+	// FARGATE tasks. Runtime names its runtime: docker, process or auto.
+	LocalAgent bool
+	Runtime    string
+	Agent      ecs.AgentConfig
 }
 
 // Server is a running Tide server.
@@ -53,10 +61,12 @@ type Server struct {
 	started  time.Time
 	leader   atomic.Bool
 
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	stopOnce sync.Once
-	stopErr  error
+	cancel      context.CancelFunc
+	wg          sync.WaitGroup
+	agentCancel context.CancelFunc
+	agentDone   chan struct{}
+	stopOnce    sync.Once
+	stopErr     error
 }
 
 // Start opens the store, binds the edge port and starts serving. It returns
@@ -85,10 +95,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := s.openStore(ctx); err != nil {
 		return nil, err
 	}
-	s.ecs = ecs.New(s.store, s.log.With("api", "ecs"), ecs.Config{Region: cfg.Region, AccountID: cfg.AccountID})
+	s.ecs = ecs.New(s.store, s.log.With("api", "ecs"), ecs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Agent: cfg.Agent})
 	verifier := &sigv4.Verifier{Secret: s.secret, Region: cfg.Region}
 	e := edge.New(s.log.With("component", "edge"), verifier)
 	e.Register(s.ecs.Service())
+	s.ecs.MountAgentAPI(e)
 	e.Handle("GET /_tide/health", http.HandlerFunc(s.health))
 
 	s.listener, err = net.Listen("tcp", cfg.Listen)
@@ -104,8 +115,41 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	})
 	s.wg.Go(func() { s.campaign(runCtx) })
+	if cfg.LocalAgent {
+		if err := s.startLocalAgent(ctx); err != nil {
+			s.Shutdown(context.Background())
+			return nil, err
+		}
+	}
 	s.printBanner(generated)
 	return s, nil
+}
+
+// startLocalAgent runs the server's own agent: FARGATE capacity on this host.
+func (s *Server) startLocalAgent(ctx context.Context) error {
+	dir := filepath.Join(s.cfg.DataDir, "agent")
+	log := s.log.With("component", "agent")
+	rt, err := pick.Open(ctx, s.cfg.Runtime, dir, log)
+	if err != nil {
+		return fmt.Errorf("local agent runtime: %w", err)
+	}
+	ag, err := agent.New(agent.Config{
+		ServerURL: s.URL(), AccessKeyID: s.creds.AccessKeyID, SecretAccessKey: s.creds.SecretAccessKey,
+		Region: s.cfg.Region, Fargate: true, StateDir: dir, AvailabilityZone: s.cfg.Region + "a",
+		Runtime: rt, Log: log,
+	})
+	if err != nil {
+		return err
+	}
+	actx, cancel := context.WithCancel(context.Background())
+	s.agentCancel, s.agentDone = cancel, make(chan struct{})
+	go func() {
+		defer close(s.agentDone)
+		ag.Run(actx)
+		pick.Close(rt)
+	}()
+	s.log.Info("local agent started", "runtime", rt.Name(), "host", ag.HostID())
+	return nil
 }
 
 func (s *Server) openStore(ctx context.Context) error {
@@ -214,6 +258,10 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 // controllers and closes the store. Calling it again does nothing.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopOnce.Do(func() {
+		if s.agentCancel != nil { // the agent first: it talks to the edge
+			s.agentCancel()
+			<-s.agentDone
+		}
 		s.stopErr = s.http.Shutdown(ctx)
 		s.cancel()
 		s.wg.Wait()

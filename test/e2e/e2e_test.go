@@ -155,22 +155,27 @@ type tideServer struct {
 
 // startServer starts `tide server` on a free loopback port over dataDir with
 // the test credentials, waits until /_tide/health answers, and stops it with
-// SIGTERM when the test ends.
-func startServer(t *testing.T, dataDir string) *tideServer {
+// SIGTERM when the test ends. It runs no local agent: these tests are about
+// the API, and no task they create runs (see startServerWithAgent).
+func startServer(t *testing.T, dataDir string, args ...string) *tideServer {
 	t.Helper()
+	if len(args) == 0 {
+		args = []string{"--local-agent=false"}
+	}
 	return startServerEnv(t, dataDir, []string{
 		"TIDE_ACCESS_KEY_ID=" + testAccessKeyID,
 		"TIDE_SECRET_ACCESS_KEY=" + testSecretAccessKey,
-	})
+	}, args...)
 }
 
-// startServerEnv is startServer with the given extra environment.
-func startServerEnv(t *testing.T, dataDir string, env []string) *tideServer {
+// startServerEnv is startServer with the given extra environment and server
+// flags.
+func startServerEnv(t *testing.T, dataDir string, env []string, args ...string) *tideServer {
 	t.Helper()
 	needBinary(t)
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		s, err := tryStart(dataDir, env)
+		s, err := tryStart(dataDir, env, args)
 		if err == nil {
 			t.Cleanup(func() {
 				if t.Failed() {
@@ -189,13 +194,13 @@ func startServerEnv(t *testing.T, dataDir string, env []string) *tideServer {
 	return nil
 }
 
-func tryStart(dataDir string, env []string) (*tideServer, error) {
+func tryStart(dataDir string, env, args []string) (*tideServer, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
 	s := &tideServer{dataDir: dataDir, addr: addr, url: "http://" + addr, done: make(chan struct{})}
-	s.cmd = exec.Command(tideBin, "server", "--data-dir", dataDir, "--listen", addr, "--log-level", "info")
+	s.cmd = exec.Command(tideBin, append([]string{"server", "--data-dir", dataDir, "--listen", addr, "--log-level", "info"}, args...)...)
 	s.cmd.Env = append(cleanEnv(), env...)
 	s.cmd.Stdout, s.cmd.Stderr = &s.stdout, &s.stderr
 	if err := s.cmd.Start(); err != nil {
@@ -812,7 +817,7 @@ func TestRestartKeepsState(t *testing.T) {
 // accepts the same pair after a restart.
 func TestGeneratedCredentialsPersist(t *testing.T) {
 	dir := t.TempDir()
-	s := startServerEnv(t, dir, nil)
+	s := startServerEnv(t, dir, nil, "--local-agent=false")
 	akid, secret := s.banner["AWS_ACCESS_KEY_ID"], s.banner["AWS_SECRET_ACCESS_KEY"]
 	if !strings.HasPrefix(akid, "AKIA") || len(akid) != 20 || len(secret) != 40 {
 		t.Fatalf("generated credentials %q / %q do not look like AWS keys; banner:\n%s", akid, secret, s.stdout.String())
@@ -826,7 +831,7 @@ func TestGeneratedCredentialsPersist(t *testing.T) {
 	must[*ecs.ListClustersOutput](t)(s.ecsClientWith(akid, secret).ListClusters(ctx, &ecs.ListClustersInput{}))
 	s.stop(t)
 
-	s2 := startServerEnv(t, dir, nil)
+	s2 := startServerEnv(t, dir, nil, "--local-agent=false")
 	if s2.banner["AWS_ACCESS_KEY_ID"] != akid || s2.banner["AWS_SECRET_ACCESS_KEY"] != secret {
 		t.Errorf("restart printed other credentials: %v", s2.banner)
 	}

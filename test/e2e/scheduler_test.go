@@ -1,0 +1,210 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+// startServerWithAgent starts a server whose local agent runs tasks with the
+// given runtime.
+func startServerWithAgent(t *testing.T, dataDir, runtime string) *tideServer {
+	return startServer(t, dataDir, "--runtime="+runtime)
+}
+
+// fargateDef is a FARGATE task definition whose one container runs argv as a
+// host process (the process runtime ignores the image).
+func fargateDef(family string, argv ...string) *ecs.RegisterTaskDefinitionInput {
+	return &ecs.RegisterTaskDefinitionInput{
+		Family: aws.String(family), NetworkMode: types.NetworkModeAwsvpc, Cpu: aws.String("256"), Memory: aws.String("512"),
+		RequiresCompatibilities: []types.Compatibility{types.CompatibilityFargate},
+		ContainerDefinitions:    []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("app:1"), EntryPoint: argv}},
+	}
+}
+
+var awsvpc = &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{Subnets: []string{"subnet-local"}}}
+
+func waitStable(t *testing.T, c *ecs.Client, service string, timeout time.Duration) {
+	t.Helper()
+	w := ecs.NewServicesStableWaiter(c, func(o *ecs.ServicesStableWaiterOptions) { o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second })
+	if err := w.Wait(context.Background(), &ecs.DescribeServicesInput{Services: []string{service}}, timeout); err != nil {
+		d, _ := c.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Services: []string{service}})
+		if d != nil && len(d.Services) > 0 {
+			s := d.Services[0]
+			var ev []string
+			for _, e := range s.Events {
+				ev = append(ev, aws.ToString(e.Message))
+			}
+			t.Fatalf("service %s not stable: %v; running %d pending %d desired %d, %d deployments; events %q", service, err, s.RunningCount, s.PendingCount, s.DesiredCount, len(s.Deployments), ev)
+		}
+		t.Fatal(err)
+	}
+}
+
+func runningTasks(t *testing.T, c *ecs.Client, service string) []types.Task {
+	t.Helper()
+	ctx := context.Background()
+	l := must[*ecs.ListTasksOutput](t)(c.ListTasks(ctx, &ecs.ListTasksInput{ServiceName: aws.String(service)}))
+	if len(l.TaskArns) == 0 {
+		return nil
+	}
+	d := must[*ecs.DescribeTasksOutput](t)(c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Tasks: l.TaskArns}))
+	var out []types.Task
+	for _, tk := range d.Tasks {
+		if aws.ToString(tk.LastStatus) == "RUNNING" {
+			out = append(out, tk)
+		}
+	}
+	return out
+}
+
+func pidOf(t *testing.T, tk types.Task) int {
+	t.Helper()
+	pid, err := strconv.Atoi(aws.ToString(tk.Containers[0].RuntimeId))
+	if err != nil || pid <= 1 {
+		t.Fatalf("task %s has runtime id %q", aws.ToString(tk.TaskArn), aws.ToString(tk.Containers[0].RuntimeId))
+	}
+	return pid
+}
+
+func arnsOf(tasks []types.Task) []string {
+	var out []string
+	for _, tk := range tasks {
+		out = append(out, aws.ToString(tk.TaskArn))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestServiceLifecycleProcess runs a service of 3 on the process runtime:
+// it reaches a steady state, a killed task is replaced, a new task
+// definition rolls out, a server restart keeps the same tasks, and deleting
+// the service stops them.
+func TestServiceLifecycleProcess(t *testing.T) {
+	dir := t.TempDir()
+	s := startServerWithAgent(t, dir, "process")
+	c := s.ecsClient()
+	ctx := context.Background()
+	must[*ecs.CreateClusterOutput](t)(c.CreateCluster(ctx, &ecs.CreateClusterInput{}))
+	must[*ecs.RegisterTaskDefinitionOutput](t)(c.RegisterTaskDefinition(ctx, fargateDef("sleeper", "sleep", "301")))
+	start := time.Now()
+	must[*ecs.CreateServiceOutput](t)(c.CreateService(ctx, &ecs.CreateServiceInput{
+		ServiceName: aws.String("web"), TaskDefinition: aws.String("sleeper"), DesiredCount: aws.Int32(3), NetworkConfiguration: awsvpc,
+	}))
+	waitStable(t, c, "web", time.Minute)
+	t.Logf("3 tasks RUNNING and the service stable in %s", time.Since(start).Round(time.Millisecond))
+	tasks := runningTasks(t, c, "web")
+	if len(tasks) != 3 {
+		t.Fatalf("%d running tasks, want 3", len(tasks))
+	}
+
+	// Kill one task's process: the service replaces it.
+	victim := tasks[0]
+	if err := syscall.Kill(pidOf(t, victim), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		d := must[*ecs.DescribeTasksOutput](t)(c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Tasks: []string{aws.ToString(victim.TaskArn)}}))
+		v := d.Tasks[0]
+		now := runningTasks(t, c, "web")
+		if aws.ToString(v.LastStatus) == "STOPPED" && len(now) == 3 && !slices.Contains(arnsOf(now), aws.ToString(victim.TaskArn)) {
+			if v.StopCode != types.TaskStopCodeEssentialContainerExited || aws.ToInt32(v.Containers[0].ExitCode) != 137 {
+				t.Fatalf("killed task: stopCode %s exit %d reason %q", v.StopCode, aws.ToInt32(v.Containers[0].ExitCode), aws.ToString(v.StoppedReason))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("killed task not replaced: victim %s, %d running", aws.ToString(v.LastStatus), len(now))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// A new revision rolls out; every task is of it afterwards.
+	rev2 := must[*ecs.RegisterTaskDefinitionOutput](t)(c.RegisterTaskDefinition(ctx, fargateDef("sleeper", "sleep", "302")))
+	must[*ecs.UpdateServiceOutput](t)(c.UpdateService(ctx, &ecs.UpdateServiceInput{Service: aws.String("web"), TaskDefinition: rev2.TaskDefinition.TaskDefinitionArn}))
+	waitStable(t, c, "web", time.Minute)
+	tasks = runningTasks(t, c, "web")
+	for _, tk := range tasks {
+		if aws.ToString(tk.TaskDefinitionArn) != aws.ToString(rev2.TaskDefinition.TaskDefinitionArn) {
+			t.Fatalf("after the rollout a task runs %s", aws.ToString(tk.TaskDefinitionArn))
+		}
+	}
+	svc := must[*ecs.DescribeServicesOutput](t)(c.DescribeServices(ctx, &ecs.DescribeServicesInput{Services: []string{"web"}})).Services[0]
+	if len(svc.Deployments) != 1 || svc.Deployments[0].RolloutState != types.DeploymentRolloutStateCompleted {
+		t.Fatalf("deployments after rollout: %d, state %s", len(svc.Deployments), svc.Deployments[0].RolloutState)
+	}
+
+	// A server restart leaves the same tasks running, none duplicated.
+	before := arnsOf(tasks)
+	pids := map[int]bool{}
+	for _, tk := range tasks {
+		pids[pidOf(t, tk)] = true
+	}
+	s.stop(t)
+	s = startServerWithAgent(t, dir, "process")
+	c = s.ecsClient()
+	time.Sleep(3 * time.Second) // a few reconcile passes and polls
+	waitStable(t, c, "web", time.Minute)
+	after := runningTasks(t, c, "web")
+	if fmt.Sprint(arnsOf(after)) != fmt.Sprint(before) {
+		t.Fatalf("tasks changed across a server restart:\nbefore %v\nafter  %v", before, arnsOf(after))
+	}
+	for _, tk := range after {
+		if !pids[pidOf(t, tk)] {
+			t.Fatalf("task %s has a new process after the restart", aws.ToString(tk.TaskArn))
+		}
+	}
+
+	// Deleting the service stops its tasks.
+	must[*ecs.DeleteServiceOutput](t)(c.DeleteService(ctx, &ecs.DeleteServiceInput{Service: aws.String("web"), Force: aws.Bool(true)}))
+	w := ecs.NewServicesInactiveWaiter(c, func(o *ecs.ServicesInactiveWaiterOptions) { o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second })
+	if err := w.Wait(ctx, &ecs.DescribeServicesInput{Services: []string{"web"}}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for pid := range pids {
+		if syscall.Kill(pid, 0) == nil {
+			deadline := time.Now().Add(10 * time.Second)
+			for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
+				time.Sleep(100 * time.Millisecond)
+			}
+			if syscall.Kill(pid, 0) == nil {
+				t.Fatalf("process %d of a deleted service still runs", pid)
+			}
+		}
+	}
+}
+
+// TestRunTaskRunsAndStops runs a one-off task to completion: RUNNING, then
+// STOPPED with its exit code, and tasks-running / tasks-stopped waiters.
+func TestRunTaskRunsAndStops(t *testing.T) {
+	s := startServerWithAgent(t, t.TempDir(), "process")
+	c := s.ecsClient()
+	ctx := context.Background()
+	must[*ecs.CreateClusterOutput](t)(c.CreateCluster(ctx, &ecs.CreateClusterInput{}))
+	must[*ecs.RegisterTaskDefinitionOutput](t)(c.RegisterTaskDefinition(ctx, fargateDef("job", "sh", "-c", "sleep 1; exit 3")))
+	run := must[*ecs.RunTaskOutput](t)(c.RunTask(ctx, &ecs.RunTaskInput{TaskDefinition: aws.String("job"), NetworkConfiguration: awsvpc}))
+	arn := aws.ToString(run.Tasks[0].TaskArn)
+	wr := ecs.NewTasksRunningWaiter(c, func(o *ecs.TasksRunningWaiterOptions) { o.MinDelay, o.MaxDelay = 100*time.Millisecond, 500*time.Millisecond })
+	if err := wr.Wait(ctx, &ecs.DescribeTasksInput{Tasks: []string{arn}}, 30*time.Second); err != nil {
+		tk := must[*ecs.DescribeTasksOutput](t)(c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Tasks: []string{arn}})).Tasks[0]
+		t.Fatalf("%v: task %s, stopCode %s, reason %q, container reason %q", err, aws.ToString(tk.LastStatus), tk.StopCode, aws.ToString(tk.StoppedReason), aws.ToString(tk.Containers[0].Reason))
+	}
+	ws := ecs.NewTasksStoppedWaiter(c, func(o *ecs.TasksStoppedWaiterOptions) { o.MinDelay, o.MaxDelay = 100*time.Millisecond, 500*time.Millisecond })
+	if err := ws.Wait(ctx, &ecs.DescribeTasksInput{Tasks: []string{arn}}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	tk := must[*ecs.DescribeTasksOutput](t)(c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Tasks: []string{arn}})).Tasks[0]
+	if aws.ToInt32(tk.Containers[0].ExitCode) != 3 || tk.StopCode != types.TaskStopCodeEssentialContainerExited ||
+		tk.StartedAt == nil || tk.StoppedAt == nil || aws.ToString(tk.StoppedReason) != "Essential container in task exited" {
+		t.Fatalf("stopped task: exit %d, stopCode %s, reason %q", aws.ToInt32(tk.Containers[0].ExitCode), tk.StopCode, aws.ToString(tk.StoppedReason))
+	}
+}
