@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"tide/internal/ecs"
 	"tide/internal/server"
 )
 
@@ -81,6 +82,8 @@ func runServer(args []string) error {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	localAgent := fs.Bool("local-agent", true, "run an agent in the server: capacity for FARGATE tasks on this host")
 	rt := fs.String("runtime", "auto", "the local agent's runtime: docker, process, or auto (docker when reachable)")
+	hbTimeout := fs.Duration("agent-heartbeat-timeout", 15*time.Second, "silence after which an agent counts as disconnected and its tasks are replaced")
+	retention := fs.Duration("stopped-task-retention", time.Hour, "how long stopped tasks stay visible in DescribeTasks")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -102,6 +105,7 @@ func runServer(args []string) error {
 		DataDir: *dataDir, Listen: *listen, EtcdEndpoints: eps, Region: *region, AccountID: *account,
 		Credentials: server.Credentials{AccessKeyID: *akid, SecretAccessKey: *secret}, Log: log,
 		LocalAgent: *localAgent, Runtime: *rt,
+		Agent: ecs.AgentConfig{HeartbeatTimeout: *hbTimeout, StoppedTaskRetention: *retention},
 	})
 	if err != nil {
 		return err

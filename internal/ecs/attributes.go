@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"tide/internal/awserr"
+	"tide/internal/cql"
 	"tide/internal/store"
 )
 
@@ -156,77 +157,45 @@ func (a *API) ListAttributes(ctx context.Context, in *ListAttributesInput) (*Lis
 	return &ListAttributesOutput{Attributes: nonNil(out), NextToken: next}, nil
 }
 
-// parseFilter compiles the subset of the cluster query language that
-// ListContainerInstances accepts: terms joined by "and", each
-// `attribute:NAME == VALUE`, `attribute:NAME != VALUE`, `attribute:NAME in [A, B]`
-// or `attribute:NAME exists`.
-func parseFilter(expr string) (func([]Attribute) bool, error) {
-	expr = strings.TrimSpace(expr)
-	if expr == "" {
-		return func([]Attribute) bool { return true }, nil
+// parseFilter compiles a ListContainerInstances filter in the cluster
+// query language into a predicate over an instance.
+func (a *API) parseFilter(cluster, expr string) (func(*ContainerInstance) bool, error) {
+	if strings.TrimSpace(expr) == "" {
+		return func(*ContainerInstance) bool { return true }, nil
 	}
-	if len(expr) > 1024 {
-		return nil, awserr.InvalidParameter("The filter expression is too long.")
+	e, err := cql.Parse(expr)
+	if err != nil {
+		return nil, awserr.InvalidParameter("%s", err.Error())
 	}
-	var terms []func([]Attribute) bool
-	for _, term := range splitAnd(expr) {
-		f, err := parseTerm(strings.TrimSpace(term))
-		if err != nil {
-			return nil, err
-		}
-		terms = append(terms, f)
-	}
-	return func(attrs []Attribute) bool {
-		for _, f := range terms {
-			if !f(attrs) {
-				return false
+	var groups map[string]map[string]int // instance ARN → task group → count
+	if e.UsesTasks() {
+		groups = map[string]map[string]int{}
+		for _, t := range a.tasksOf(cluster) {
+			if t.ContainerInstanceArn == "" || t.LastStatus == "STOPPED" {
+				continue
 			}
+			if groups[t.ContainerInstanceArn] == nil {
+				groups[t.ContainerInstanceArn] = map[string]int{}
+			}
+			groups[t.ContainerInstanceArn][t.Group]++
 		}
-		return true
+	}
+	return func(ci *ContainerInstance) bool {
+		return e.Match(cqlInstance(ci, groups[ci.ContainerInstanceArn]))
 	}, nil
 }
 
-func splitAnd(expr string) []string {
-	var out []string
-	for {
-		i := strings.Index(strings.ToLower(expr), " and ")
-		if i < 0 {
-			return append(out, expr)
-		}
-		out = append(out, expr[:i])
-		expr = expr[i+5:]
+func cqlInstance(ci *ContainerInstance, groups map[string]int) cql.Instance {
+	in := cql.Instance{Attributes: map[string]string{}, AgentConnected: ci.AgentConnected, EC2InstanceID: ci.Ec2InstanceId,
+		RunningTasksCount: int(ci.RunningTasksCount), TaskGroups: groups}
+	for _, at := range ci.Attributes {
+		in.Attributes[at.Name] = deref(at.Value)
 	}
-}
-
-func parseTerm(term string) (func([]Attribute) bool, error) {
-	bad := awserr.InvalidParameter("Invalid filter expression: %s", term)
-	fields := strings.Fields(term)
-	if len(fields) < 2 || !strings.HasPrefix(fields[0], "attribute:") {
-		return nil, bad
+	if ci.VersionInfo != nil {
+		in.AgentVersion = ci.VersionInfo.AgentVersion
 	}
-	name := strings.TrimPrefix(fields[0], "attribute:")
-	value := func(attrs []Attribute) (string, bool) {
-		for _, at := range attrs {
-			if at.Name == name {
-				return deref(at.Value), true
-			}
-		}
-		return "", false
+	if ci.RegisteredAt != nil {
+		in.RegisteredAt = ci.RegisteredAt.Time
 	}
-	op := fields[1]
-	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(term, fields[0])), op))
-	switch {
-	case op == "exists" && rest == "":
-		return func(attrs []Attribute) bool { _, ok := value(attrs); return ok }, nil
-	case (op == "==" || op == "!=") && rest != "":
-		want := op == "=="
-		return func(attrs []Attribute) bool { v, ok := value(attrs); return (ok && v == rest) == want }, nil
-	case op == "in" && strings.HasPrefix(rest, "[") && strings.HasSuffix(rest, "]"):
-		var set []string
-		for _, s := range strings.Split(rest[1:len(rest)-1], ",") {
-			set = append(set, strings.TrimSpace(s))
-		}
-		return func(attrs []Attribute) bool { v, ok := value(attrs); return ok && slices.Contains(set, v) }, nil
-	}
-	return nil, bad
+	return in
 }

@@ -402,7 +402,7 @@ func (a *API) ListContainerInstances(ctx context.Context, in *ListContainerInsta
 	if status != "" && !slices.Contains([]string{"ACTIVE", "DRAINING", "REGISTERING", "DEREGISTERING", "REGISTRATION_FAILED"}, status) {
 		return nil, awserr.InvalidParameter("1 validation error detected: Value '%s' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [REGISTERING, DEREGISTERING, ACTIVE, DRAINING, REGISTRATION_FAILED]", status)
 	}
-	filter, err := parseFilter(deref(in.Filter))
+	filter, err := a.parseFilter(c.ClusterName, deref(in.Filter))
 	if err != nil {
 		return nil, err
 	}
@@ -414,7 +414,7 @@ func (a *API) ListContainerInstances(ctx context.Context, in *ListContainerInsta
 		if status == "" && ci.Status != "ACTIVE" && ci.Status != "DRAINING" || status != "" && ci.Status != status {
 			return "", false
 		}
-		return ci.ContainerInstanceArn, filter(ci.Attributes)
+		return ci.ContainerInstanceArn, filter(a.describeInstance(c.ClusterName, &ci))
 	})
 	if err != nil {
 		return nil, err

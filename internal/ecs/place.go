@@ -73,9 +73,13 @@ func (a *API) placeTasks(ctx context.Context) error {
 			host, az = h.HostID, h.AvailabilityZone
 		default:
 			views := a.instanceViews(cluster, usage)
+			strategies := toStrategies(t.TidePlacementStrategy)
+			if len(strategies) == 0 && strings.HasPrefix(t.Group, "service:") {
+				strategies = placement.ServiceDefault()
+			}
 			res, err := placement.Place(views, placement.Request{
 				Count: 1, CPU: cpu, Memory: mem, TCPPorts: tcp, Group: t.Group,
-				Constraints: toConstraints(t.TidePlacementConstraints), Strategies: toStrategies(t.TidePlacementStrategy), Rand: rng,
+				Constraints: toConstraints(t.TidePlacementConstraints), Strategies: strategies, Rand: rng,
 			})
 			if err != nil || len(res.Placements) == 0 {
 				if strings.HasPrefix(t.Group, "service:") && len(res.Failures) > 0 {

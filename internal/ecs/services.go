@@ -12,6 +12,7 @@ import (
 
 	"tide/internal/awserr"
 	"tide/internal/awsjson"
+	"tide/internal/cql"
 	"tide/internal/edge"
 	"tide/internal/store"
 	"tide/internal/taskdef"
@@ -257,6 +258,11 @@ func validatePlacement(cons []PlacementConstraint, strat []PlacementStrategy) er
 		}
 		if pc.Type == "memberOf" && pc.Expression == "" {
 			return awserr.InvalidParameter("Expression is required for memberOf placement constraints.")
+		}
+		if pc.Type == "memberOf" {
+			if _, err := cql.Parse(pc.Expression); err != nil {
+				return awserr.InvalidParameter("%s", err.Error())
+			}
 		}
 	}
 	if len(strat) > 5 {

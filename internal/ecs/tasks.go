@@ -88,6 +88,9 @@ func (a *API) RunTask(ctx context.Context, in *RunTaskInput) (*TasksOutput, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := validatePlacement(in.PlacementConstraints, in.PlacementStrategy); err != nil {
+		return nil, err
+	}
 	out := &TasksOutput{Tasks: []*Task{}, Failures: []Failure{}}
 	if launch == "EC2" && len(a.activeInstances(c.ClusterName)) == 0 {
 		out.Failures = append(out.Failures, Failure{Reason: "No Container Instances were found in your cluster."})
