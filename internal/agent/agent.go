@@ -65,6 +65,7 @@ type Agent struct {
 	http   *http.Client
 
 	mu       sync.Mutex
+	kick     chan struct{}                 // an async action finished: report now
 	inflight map[string]bool               // task ARNs with a start or stop under way
 	failed   map[string]runtime.TaskStatus // starts that failed, reported until unassigned
 	wg       sync.WaitGroup
@@ -100,7 +101,7 @@ func New(cfg Config) (*Agent, error) {
 	if cfg.Memory == 0 {
 		cfg.Memory = hostMemoryMiB()
 	}
-	return &Agent{cfg: cfg, log: cfg.Log, hostID: id, now: cfg.Now, http: cfg.HTTPClient, inflight: map[string]bool{}, failed: map[string]runtime.TaskStatus{}}, nil
+	return &Agent{cfg: cfg, log: cfg.Log, hostID: id, now: cfg.Now, http: cfg.HTTPClient, kick: make(chan struct{}, 1), inflight: map[string]bool{}, failed: map[string]runtime.TaskStatus{}}, nil
 }
 
 // HostID is the agent's stable identity.
@@ -171,7 +172,10 @@ func (a *Agent) Run(ctx context.Context) error {
 			req.AfterRevision = rev // nothing new to say: let the server hold the poll
 		}
 		var resp agentapi.PollResponse
-		if err := a.call(ctx, agentapi.PathPoll, req, &resp, wait+10*time.Second); err != nil {
+		if err := a.pollOnce(ctx, req, &resp, wait); err != nil {
+			if errors.Is(err, errKicked) {
+				continue // something changed here: report it at once
+			}
 			if ctx.Err() == nil {
 				a.log.Warn("agent poll", "err", err)
 				sleep(ctx, time.Second)
@@ -183,9 +187,41 @@ func (a *Agent) Run(ctx context.Context) error {
 			continue
 		}
 		rev, last = resp.Revision, fp
+		// Reconcile against what runs now, not what ran before the poll
+		// waited: a start that finished meanwhile must not start again.
+		if fresh, err := a.cfg.Runtime.List(ctx); err == nil {
+			statuses = a.withFailures(fresh)
+		}
 		a.reconcile(ctx, resp.Tasks, statuses)
 	}
 	return nil
+}
+
+var errKicked = errors.New("poll abandoned: local state changed")
+
+// pollOnce sends a poll. A poll that waits on the server is abandoned when a
+// start or stop finishes here, so that the change is reported at once.
+func (a *Agent) pollOnce(ctx context.Context, req agentapi.PollRequest, resp *agentapi.PollResponse, wait time.Duration) error {
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	kicked := make(chan struct{})
+	if req.AfterRevision > 0 {
+		go func() {
+			select {
+			case <-a.kick:
+				close(kicked)
+				cancel()
+			case <-pctx.Done():
+			}
+		}()
+	}
+	err := a.call(pctx, agentapi.PathPoll, req, resp, wait+10*time.Second)
+	select {
+	case <-kicked:
+		return errKicked
+	default:
+		return err
+	}
 }
 
 // fingerprint is the observed state without resource usage, to tell whether

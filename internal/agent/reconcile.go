@@ -83,6 +83,10 @@ func (a *Agent) async(ctx context.Context, arn string, fn func(context.Context) 
 			a.mu.Lock()
 			delete(a.inflight, arn)
 			a.mu.Unlock()
+			select {
+			case a.kick <- struct{}{}:
+			default:
+			}
 		}()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
 		defer cancel()

@@ -40,7 +40,8 @@ func (a *API) applyReport(ctx context.Context, host string, st runtime.TaskStatu
 	}
 	var t Task
 	_, found, err := a.getJSON(taskKey(cluster, id), &t)
-	if err != nil || !found || t.TideHost != host {
+	// A stopped task's record is final: late or racy reports change nothing.
+	if err != nil || !found || t.TideHost != host || t.LastStatus == "STOPPED" {
 		return false, err
 	}
 	td, err := a.taskDefByArn(t.TaskDefinitionArn)
@@ -54,7 +55,7 @@ func (a *API) applyReport(ctx context.Context, host string, st runtime.TaskStatu
 		return false, nil
 	}
 	_, err = updateJSON(ctx, a.store, taskKey(cluster, id), func(cur *Task) error {
-		if cur.TideHost != host {
+		if cur.TideHost != host || cur.LastStatus == "STOPPED" {
 			return nil
 		}
 		observe(cur, st, td, now)

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -16,8 +17,10 @@ import (
 // cluster of s with the process runtime.
 func startAgent(t *testing.T, s *tideServer, az string) *exec.Cmd {
 	t.Helper()
+	dir := t.TempDir()
+	t.Cleanup(func() { killProcessTasks(filepath.Join(dir, "process")) })
 	cmd := exec.Command(tideBin, "agent", "--server", s.url, "--cluster", "default", "--runtime", "process",
-		"--data-dir", t.TempDir(), "--availability-zone", az, "--cpu", "2048", "--memory", "2048")
+		"--data-dir", dir, "--availability-zone", az, "--cpu", "2048", "--memory", "2048")
 	cmd.Env = append(cleanEnv(), "TIDE_ACCESS_KEY_ID="+testAccessKeyID, "TIDE_SECRET_ACCESS_KEY="+testSecretAccessKey)
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -77,7 +80,6 @@ func TestAgentLossReplacesTasks(t *testing.T) {
 			lost = tk
 		}
 	}
-	t.Cleanup(func() { syscall.Kill(pidOf(t, lost), syscall.SIGKILL) }) // its agent is gone: nobody else stops it
 	a.Process.Kill()
 	deadline = time.Now().Add(45 * time.Second)
 	for {

@@ -2,9 +2,13 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -15,9 +19,50 @@ import (
 )
 
 // startServerWithAgent starts a server whose local agent runs tasks with the
-// given runtime.
+// given runtime. Tasks outlive their agent by design, so when the test ends
+// it kills every process task the agent started.
 func startServerWithAgent(t *testing.T, dataDir, runtime string) *tideServer {
+	t.Cleanup(func() { killProcessTasks(filepath.Join(dataDir, "agent", "process")) })
 	return startServer(t, dataDir, "--runtime="+runtime)
+}
+
+// killProcessTasks kills the process groups recorded in a process runtime's
+// state directory.
+func killProcessTasks(dir string) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "task.json"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var st struct {
+			Containers []struct {
+				Pid int `json:"pid"`
+			} `json:"containers"`
+		}
+		if json.Unmarshal(b, &st) == nil {
+			for _, c := range st.Containers {
+				if c.Pid > 1 {
+					syscall.Kill(-c.Pid, syscall.SIGKILL)
+				}
+			}
+		}
+	}
+}
+
+// killContainer kills a process task's command (not its supervisor), as if
+// the application crashed.
+func killContainer(t *testing.T, tk types.Task) {
+	t.Helper()
+	sup := pidOf(t, tk)
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", sup, sup))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range strings.Fields(string(b)) {
+		pid, _ := strconv.Atoi(f)
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
 }
 
 // fargateDef is a FARGATE task definition whose one container runs argv as a
@@ -108,9 +153,7 @@ func TestServiceLifecycleProcess(t *testing.T) {
 
 	// Kill one task's process: the service replaces it.
 	victim := tasks[0]
-	if err := syscall.Kill(pidOf(t, victim), syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
+	killContainer(t, victim)
 	deadline := time.Now().Add(time.Minute)
 	for {
 		d := must[*ecs.DescribeTasksOutput](t)(c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Tasks: []string{aws.ToString(victim.TaskArn)}}))
@@ -190,7 +233,7 @@ func TestRunTaskRunsAndStops(t *testing.T) {
 	c := s.ecsClient()
 	ctx := context.Background()
 	must[*ecs.CreateClusterOutput](t)(c.CreateCluster(ctx, &ecs.CreateClusterInput{}))
-	must[*ecs.RegisterTaskDefinitionOutput](t)(c.RegisterTaskDefinition(ctx, fargateDef("job", "sh", "-c", "sleep 1; exit 3")))
+	must[*ecs.RegisterTaskDefinitionOutput](t)(c.RegisterTaskDefinition(ctx, fargateDef("job", "sh", "-c", "sleep 2; exit 3")))
 	run := must[*ecs.RunTaskOutput](t)(c.RunTask(ctx, &ecs.RunTaskInput{TaskDefinition: aws.String("job"), NetworkConfiguration: awsvpc}))
 	arn := aws.ToString(run.Tasks[0].TaskArn)
 	wr := ecs.NewTasksRunningWaiter(c, func(o *ecs.TasksRunningWaiterOptions) { o.MinDelay, o.MaxDelay = 100*time.Millisecond, 500*time.Millisecond })

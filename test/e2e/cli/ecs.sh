@@ -257,9 +257,11 @@ lane_services() {
 	expect "$out" ".service.deployments | length == 2 and .[0].status == \"PRIMARY\" and .[0].taskDefinition == \"$td2\" and .[1].status == \"ACTIVE\" and .[1].taskDefinition == \"$td1\"" \
 		"a new task definition makes a new PRIMARY deployment and the old one ACTIVE"
 	out=$(ecs update-service --cluster "$c" --service "$s1arn" --desired-count 3)
-	expect "$out" '.service.desiredCount == 3 and (.service.deployments | length == 2 and .[0].desiredCount == 3)' "update-service --desired-count by ARN"
+	# (the old deployment may already be gone: the scheduler stops its tasks,
+	# which no agent runs here, and drops it)
+	expect "$out" '.service.desiredCount == 3 and (.service.deployments | .[0].desiredCount == 3 and .[0].status == "PRIMARY")' "update-service --desired-count by ARN"
 	out=$(ecs update-service --cluster "$c" --service s1 --force-new-deployment)
-	expect "$out" ".service.deployments | length == 3 and ([.[].status] == [\"PRIMARY\", \"ACTIVE\", \"ACTIVE\"]) and .[0].taskDefinition == \"$td2\"" \
+	expect "$out" ".service.deployments | length >= 2 and ([.[].status] | .[0] == \"PRIMARY\" and (.[1:] | all(. == \"ACTIVE\"))) and .[0].taskDefinition == \"$td2\" and .[1].taskDefinition == \"$td2\"" \
 		"update-service --force-new-deployment starts another deployment"
 
 	out=$(ecs list-services --cluster "$c")
