@@ -48,6 +48,7 @@ func (a *API) applyReport(ctx context.Context, host string, st runtime.TaskStatu
 	if err != nil {
 		return false, nil // nothing sensible to fold in; the agent stops it when unassigned
 	}
+	a.usage.record(cluster, t.Group, td.Family, st, a.now())
 	before := mustJSON(&t)
 	now := a.now()
 	observe(&t, st, td, now)

@@ -45,6 +45,8 @@ type API struct {
 	countsMu    sync.Mutex
 	counts      map[string]*taskCounts // by cluster name
 
+	usage usageBook // latest container usage from agents' polls
+
 	encodedMu sync.Mutex
 	encoded   map[string]encodedEntry // DescribeServices encodings by service key
 }

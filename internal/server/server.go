@@ -101,6 +101,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	e.Register(s.ecs.Service())
 	s.ecs.MountAgentAPI(e)
 	e.Handle("GET /_tide/health", http.HandlerFunc(s.health))
+	e.Handle("GET /metrics", http.HandlerFunc(s.ecs.ServeMetrics))
 
 	s.listener, err = net.Listen("tcp", cfg.Listen)
 	if err != nil {

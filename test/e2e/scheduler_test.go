@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -48,6 +50,25 @@ func killProcessTasks(dir string) {
 			}
 		}
 	}
+}
+
+func taskIDOf(tk types.Task) string {
+	arn := aws.ToString(tk.TaskArn)
+	return arn[strings.LastIndexByte(arn, '/')+1:]
+}
+
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	return string(b)
 }
 
 // killContainer kills a process task's command (not its supervisor), as if
@@ -150,11 +171,29 @@ func TestServiceLifecycleProcess(t *testing.T) {
 	if len(tasks) != 3 {
 		t.Fatalf("%d running tasks, want 3", len(tasks))
 	}
+	// Every running task's usage is exported for Prometheus within a poll or two.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		metrics := httpGet(t, s.url+"/metrics")
+		missing := 0
+		for _, tk := range tasks {
+			if !strings.Contains(metrics, `task_id="`+taskIDOf(tk)+`",container="app"} `) {
+				missing++
+			}
+		}
+		if missing == 0 && strings.Contains(metrics, "tide_container_memory_bytes{cluster=\"default\",service=\"web\"") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics lacks %d of the 3 tasks:\n%s", missing, metrics)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 
 	// Kill one task's process: the service replaces it.
 	victim := tasks[0]
 	killContainer(t, victim)
-	deadline := time.Now().Add(time.Minute)
+	deadline = time.Now().Add(time.Minute)
 	for {
 		d := must[*ecs.DescribeTasksOutput](t)(c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Tasks: []string{aws.ToString(victim.TaskArn)}}))
 		v := d.Tasks[0]
