@@ -49,6 +49,9 @@ func (a *API) reconcileService(ctx context.Context, cluster string, svc *Service
 			s.Deployments = mergeDeployments(s.Deployments, plan.deployments, now)
 		}
 		for _, e := range events {
+			if len(s.Events) > 0 && s.Events[0].Message == e {
+				continue // already the latest: say it once
+			}
 			s.Events = append([]ServiceEvent{{Id: newUUID(), CreatedAt: now, Message: e}}, s.Events...)
 		}
 		if len(s.Events) > 100 {

@@ -17,7 +17,8 @@ type servicePlan struct {
 	stop        []stopOrder
 	deployments []*Deployment
 	events      []string
-	rollback    bool // the circuit breaker tripped with rollback: redeploy the last good one
+	rollback    bool          // the circuit breaker tripped with rollback: redeploy the last good one
+	retryAfter  time.Duration // starts are throttled for this long
 }
 
 type stopOrder struct {
@@ -86,8 +87,14 @@ func planService(svc *Service, tasks []*Task, now time.Time) servicePlan {
 	primary.FailedTasks = int32(failed)
 	rolledBack := primary.RolloutState == "FAILED"
 
-	// Start primary tasks up to the desired count, within maximumPercent.
-	if !rolledBack || len(svc.Deployments) == 1 {
+	// Start primary tasks up to the desired count, within maximumPercent,
+	// unless tasks keep failing: then starts are throttled.
+	throttled, wait := throttle(tasks, primary.Id, now)
+	if throttled {
+		p.events = append(p.events, fmt.Sprintf("(service %s) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.", svc.ServiceName))
+		p.retryAfter = wait
+	}
+	if (!rolledBack || len(svc.Deployments) == 1) && !throttled {
 		if n := min(desired-len(primaryLive), maxTotal-len(live)); n > 0 {
 			p.start[primary.Id] = n
 		}
@@ -160,4 +167,34 @@ func sortForStop(tasks []*Task) {
 		}
 		return a.CreatedAt != nil && b.CreatedAt != nil && a.CreatedAt.After(b.CreatedAt.Time)
 	})
+}
+
+// throttle applies ECS's back-off to a deployment whose tasks keep failing:
+// after 3 failures in the last 15 minutes, the next start waits 10 s, then
+// twice as long for every further failure, up to 15 minutes, counted from
+// the latest failure. It reports whether starts must wait, and how long.
+func throttle(tasks []*Task, deployment string, now time.Time) (bool, time.Duration) {
+	var failures int
+	var latest time.Time
+	for _, t := range tasks {
+		if t.StartedBy != deployment || t.LastStatus != "STOPPED" || t.StoppedAt == nil || now.Sub(t.StoppedAt.Time) > 15*time.Minute {
+			continue
+		}
+		if t.StopCode != "EssentialContainerExited" && t.StopCode != "TaskFailedToStart" {
+			continue
+		}
+		failures++
+		if t.StoppedAt.After(latest) {
+			latest = t.StoppedAt.Time
+		}
+	}
+	if failures < 3 {
+		return false, 0
+	}
+	backoff := 10 * time.Second << min(failures-3, 7)
+	backoff = min(backoff, 15*time.Minute)
+	if wait := latest.Add(backoff).Sub(now); wait > 0 {
+		return true, wait
+	}
+	return false, 0
 }

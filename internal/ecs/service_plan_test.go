@@ -3,6 +3,7 @@ package ecs
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,5 +135,42 @@ func TestPlanServiceCircuitBreaker(t *testing.T) {
 	p := planService(svc, tasks, t0)
 	if !p.rollback || svc.Deployments[0].RolloutState != "FAILED" || svc.Deployments[0].FailedTasks != 3 {
 		t.Fatalf("rollback %v state %s failed %d", p.rollback, svc.Deployments[0].RolloutState, svc.Deployments[0].FailedTasks)
+	}
+}
+
+func TestPlanServiceThrottlesFailingStarts(t *testing.T) {
+	failedAt := func(ago ...time.Duration) []*Task {
+		var specs []string
+		for range ago {
+			specs = append(specs, "d1:STOPPED")
+		}
+		tasks := fleet(specs...)
+		for i, d := range ago {
+			tasks[i].StoppedAt = awsjson.At(t0.Add(-d))
+		}
+		return tasks
+	}
+	cases := []struct {
+		name  string
+		tasks []*Task
+		start int
+	}{
+		{"two failures: no throttle", failedAt(time.Second, 2*time.Second), 2},
+		{"three recent failures: wait 10 s", failedAt(time.Second, 2*time.Second, 3*time.Second), 0},
+		{"three failures, the latest 11 s ago: start", failedAt(11*time.Second, 12*time.Second, 13*time.Second), 2},
+		{"four failures: 20 s", failedAt(15*time.Second, 16*time.Second, 17*time.Second, 18*time.Second), 0},
+		{"failures older than 15 minutes do not count", failedAt(16*time.Minute, 17*time.Minute, 18*time.Minute), 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := planService(svcWith(2, 200, 100, "d1"), tc.tasks, t0)
+			if p.start["d1"] != tc.start {
+				t.Fatalf("start %d, want %d", p.start["d1"], tc.start)
+			}
+			throttled := slices.ContainsFunc(p.events, func(e string) bool { return strings.Contains(e, "unable to consistently start tasks") })
+			if throttled != (tc.start == 0) {
+				t.Fatalf("throttle event %v with %d starts", throttled, tc.start)
+			}
+		})
 	}
 }
