@@ -281,6 +281,9 @@ func buildSpec(t *Task, td *taskdef.TaskDefinition) runtime.TaskSpec {
 			}
 		}
 		c.StopTimeout = secs(cd.StopTimeout, 30)
+		if lc := cd.LogConfiguration; lc != nil {
+			c.LogDriver, c.LogOptions = lc.LogDriver, lc.Options
+		}
 		for _, u := range cd.Ulimits {
 			c.Ulimits = append(c.Ulimits, runtime.Ulimit{Name: u.Name, Soft: int64(val(u.SoftLimit)), Hard: int64(val(u.HardLimit))})
 		}

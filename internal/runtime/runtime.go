@@ -62,6 +62,11 @@ type ContainerSpec struct {
 	// LogDir, when set, is where the runtime writes the container's output
 	// as LogDir/<name>.log, one line per write with stdout and stderr merged.
 	LogDir string
+	// LogDriver and LogOptions are the task definition's logConfiguration;
+	// runtimes ignore them (they always write LogDir), the agent ships the
+	// output of "awslogs" containers to CloudWatch Logs.
+	LogDriver  string            `json:",omitempty"`
+	LogOptions map[string]string `json:",omitempty"`
 }
 
 // PortMapping maps a container port to a host port; HostPort 0 asks the
