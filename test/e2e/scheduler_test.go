@@ -213,6 +213,21 @@ func TestServiceLifecycleProcess(t *testing.T) {
 	// A new revision rolls out; every task is of it afterwards.
 	rev2 := must[*ecs.RegisterTaskDefinitionOutput](t)(c.RegisterTaskDefinition(ctx, fargateDef("sleeper", "sleep", "302")))
 	must[*ecs.UpdateServiceOutput](t)(c.UpdateService(ctx, &ecs.UpdateServiceInput{Service: aws.String("web"), TaskDefinition: rev2.TaskDefinition.TaskDefinitionArn}))
+	// Within the percentages (200/100 by default): never more than 6 tasks,
+	// never fewer than 3 running, until the rollout completes.
+	maxTotal, minRunning := 0, 3
+	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		svc := must[*ecs.DescribeServicesOutput](t)(c.DescribeServices(ctx, &ecs.DescribeServicesInput{Services: []string{"web"}})).Services[0]
+		maxTotal = max(maxTotal, int(svc.RunningCount+svc.PendingCount))
+		minRunning = min(minRunning, int(svc.RunningCount))
+		if len(svc.Deployments) == 1 && svc.Deployments[0].RolloutState == types.DeploymentRolloutStateCompleted {
+			break
+		}
+	}
+	if maxTotal > 6 || minRunning < 3 {
+		t.Fatalf("rollout broke the percentages: up to %d tasks (max 6), down to %d running (min 3)", maxTotal, minRunning)
+	}
+	t.Logf("rollout: up to %d tasks, never fewer than %d running", maxTotal, minRunning)
 	waitStable(t, c, "web", time.Minute)
 	tasks = runningTasks(t, c, "web")
 	for _, tk := range tasks {
