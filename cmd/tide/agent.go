@@ -55,7 +55,11 @@ func runAgent(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	runtime, err := pick.Open(ctx, *rt, *dataDir, log)
+	owner, err := agent.LoadHostID(*dataDir)
+	if err != nil {
+		return err
+	}
+	runtime, err := pick.Open(ctx, *rt, *dataDir, owner, log)
 	if err != nil {
 		return err
 	}

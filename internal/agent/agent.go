@@ -79,10 +79,7 @@ func New(cfg Config) (*Agent, error) {
 	if cfg.Cluster == "" && !cfg.Fargate {
 		return nil, errors.New("agent: a cluster is required")
 	}
-	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
-		return nil, fmt.Errorf("agent state dir: %w", err)
-	}
-	id, err := hostID(filepath.Join(cfg.StateDir, "host-id"))
+	id, err := LoadHostID(cfg.StateDir)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +103,15 @@ func New(cfg Config) (*Agent, error) {
 
 // HostID is the agent's stable identity.
 func (a *Agent) HostID() string { return a.hostID }
+
+// LoadHostID returns the host identity kept in stateDir, creating it on
+// first use.
+func LoadHostID(stateDir string) (string, error) {
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return "", fmt.Errorf("agent state dir: %w", err)
+	}
+	return hostID(filepath.Join(stateDir, "host-id"))
+}
 
 func hostID(path string) (string, error) {
 	b, err := os.ReadFile(path)
@@ -141,6 +147,8 @@ func hostMemoryMiB() int32 {
 // it began. Containers keep running after it returns.
 func (a *Agent) Run(ctx context.Context) error {
 	defer a.wg.Wait()
+	ship := newLogShipper(a)
+	a.wg.Go(func() { ship.run(ctx) })
 	wait := time.Second
 	registered := false
 	var rev int64
@@ -193,6 +201,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			statuses = a.withFailures(fresh)
 		}
 		a.reconcile(ctx, resp.Tasks, statuses)
+		ship.observe(resp.Tasks, statuses)
 	}
 	return nil
 }

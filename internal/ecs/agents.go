@@ -36,6 +36,9 @@ type AgentConfig struct {
 	PollWait             time.Duration // how long a poll may wait for a change
 	HeartbeatTimeout     time.Duration // silence after which a host is disconnected
 	StoppedTaskRetention time.Duration // how long stopped tasks stay visible
+	// DeploymentSettle is how long a deployment's tasks must have been
+	// healthy before it is COMPLETED.
+	DeploymentSettle time.Duration
 }
 
 // MountAgentAPI serves the agent protocol on e.

@@ -97,8 +97,8 @@ func observe(t *Task, st runtime.TaskStatus, td *taskdef.TaskDefinition, now tim
 		}
 		c.RuntimeId = o.RuntimeID
 		c.Reason = o.Reason
-		if o.Health != "" {
-			c.HealthStatus = o.Health
+		if o.Health != "" && o.State == runtime.StateRunning {
+			c.HealthStatus = o.Health // an exited container keeps its last verdict
 		}
 		c.NetworkBindings = []NetworkBinding{}
 		for _, b := range o.Bindings {

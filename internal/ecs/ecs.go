@@ -71,6 +71,9 @@ func New(s *store.Store, log *slog.Logger, cfg Config) *API {
 	if cfg.Agent.HeartbeatTimeout <= 0 {
 		cfg.Agent.HeartbeatTimeout = 15 * time.Second
 	}
+	if cfg.Agent.DeploymentSettle <= 0 {
+		cfg.Agent.DeploymentSettle = 5 * time.Second
+	}
 	if cfg.Agent.StoppedTaskRetention <= 0 {
 		cfg.Agent.StoppedTaskRetention = time.Hour
 	}

@@ -7,13 +7,23 @@ import (
 
 	"tide/internal/awsjson"
 	"tide/internal/store"
+	"tide/internal/taskdef"
 )
 
 // reconcileService applies planService's decision for one ACTIVE service:
 // it stops and starts tasks, then records the deployments and events.
 func (a *API) reconcileService(ctx context.Context, cluster string, svc *Service) error {
 	tasks := a.serviceTasks(cluster, svc.ServiceName)
-	plan := planService(svc, tasks, a.now())
+	checked := map[string]bool{}
+	for _, t := range tasks {
+		if _, seen := checked[t.TaskDefinitionArn]; seen {
+			continue
+		}
+		if td, err := a.taskDefByArn(t.TaskDefinitionArn); err == nil {
+			checked[t.TaskDefinitionArn] = hasHealthCheck(td)
+		}
+	}
+	plan := planService(svc, tasks, checked, a.agentCfg.DeploymentSettle, a.now())
 	var events []string
 	var stopped []string
 	for _, s := range plan.stop {
@@ -43,8 +53,10 @@ func (a *API) reconcileService(ctx context.Context, cluster string, svc *Service
 			return nil // changed meanwhile: the next pass plans again
 		}
 		now := awsjson.At(a.now())
-		if plan.rollback {
-			a.rollback(s)
+		if plan.rollback && len(s.Deployments) > 1 {
+			prev := s.Deployments[1]
+			s.Deployments = mergeDeployments(s.Deployments, plan.deployments, now)
+			a.rollback(s, prev)
 		} else {
 			s.Deployments = mergeDeployments(s.Deployments, plan.deployments, now)
 		}
@@ -85,8 +97,8 @@ func mergeDeployments(cur, planned []*Deployment, now *awsjson.Time) []*Deployme
 
 // rollback answers a tripped circuit breaker: a new PRIMARY deployment of
 // the previous deployment's task definition.
-func (a *API) rollback(s *Service) {
-	failed, prev := s.Deployments[0], s.Deployments[1]
+func (a *API) rollback(s *Service, prev *Deployment) {
+	failed := s.Deployments[0]
 	failed.Status, failed.RolloutState = "ACTIVE", "FAILED"
 	failed.RolloutStateReason = "ECS deployment circuit breaker: rolling back to deployment " + prev.Id + "."
 	s.TaskDefinition = prev.TaskDefinition
@@ -128,4 +140,15 @@ func (a *API) startServiceTasks(ctx context.Context, cluster string, svc *Servic
 		return nil, err
 	}
 	return ids, nil
+}
+
+// hasHealthCheck reports whether an essential container of td has a
+// health check: then its tasks count as healthy only once it passes.
+func hasHealthCheck(td *taskdef.TaskDefinition) bool {
+	for _, cd := range td.ContainerDefinitions {
+		if (cd.Essential == nil || *cd.Essential) && cd.HealthCheck != nil && len(cd.HealthCheck.Command) > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -30,7 +30,13 @@ type stopOrder struct {
 // floor(desired × maximumPercent / 100) tasks at a time, and never fewer than
 // ceil(desired × minimumHealthyPercent / 100) healthy ones while old tasks
 // are stopped. tasks are the service's tasks, stopped ones included.
-func planService(svc *Service, tasks []*Task, now time.Time) servicePlan {
+//
+// A task is healthy when it runs and, if its task definition has a health
+// check (checked[task definition ARN]), the check passes. A deployment is
+// COMPLETED once all its tasks have been healthy for settle: a task that
+// crashes soon after it starts still counts as a failure of an IN_PROGRESS
+// deployment, so the circuit breaker sees it.
+func planService(svc *Service, tasks []*Task, checked map[string]bool, settle time.Duration, now time.Time) servicePlan {
 	p := servicePlan{start: map[string]int{}}
 	if len(svc.Deployments) == 0 {
 		return p
@@ -62,7 +68,7 @@ func planService(svc *Service, tasks []*Task, now time.Time) servicePlan {
 		} else {
 			oldLive = append(oldLive, t)
 		}
-		if t.LastStatus == "RUNNING" {
+		if isHealthy(t, checked) {
 			healthy++
 		}
 	}
@@ -125,19 +131,27 @@ func planService(svc *Service, tasks []*Task, now time.Time) servicePlan {
 	// The deployments array: drop old deployments with no task left, count
 	// the primary's tasks, and mark it COMPLETED when it alone runs them all.
 	keep := []*Deployment{primary}
+	draining := 0 // old deployments that still have tasks
 	for _, d := range svc.Deployments[1:] {
-		if slices.ContainsFunc(oldLive, func(t *Task) bool { return t.StartedBy == d.Id }) {
+		switch {
+		case slices.ContainsFunc(oldLive, func(t *Task) bool { return t.StartedBy == d.Id }):
 			keep = append(keep, d)
+			draining++
+		case d.RolloutState == "FAILED" && primary.RolloutState == "IN_PROGRESS":
+			keep = append(keep, d) // shown until the rollback completes
 		}
 	}
-	running := 0
+	running, settled := 0, 0
 	for _, t := range primaryLive {
-		if t.LastStatus == "RUNNING" {
+		if isHealthy(t, checked) {
 			running++
+			if t.StartedAt != nil && now.Sub(t.StartedAt.Time) >= settle {
+				settled++
+			}
 		}
 	}
-	stable := len(keep) == 1 && running == desired && len(primaryLive) == desired && len(p.stop) == 0
-	if stable && primary.RolloutState == "IN_PROGRESS" {
+	stable := draining == 0 && running == desired && len(primaryLive) == desired && len(p.stop) == 0
+	if stable && settled == desired && primary.RolloutState == "IN_PROGRESS" {
 		primary.RolloutState = "COMPLETED"
 		primary.RolloutStateReason = "ECS deployment " + primary.Id + " completed."
 		p.events = append(p.events, fmt.Sprintf("(service %s) (deployment %s) deployment completed.", svc.ServiceName, primary.Id))
@@ -197,4 +211,13 @@ func throttle(tasks []*Task, deployment string, now time.Time) (bool, time.Durat
 		return true, wait
 	}
 	return false, 0
+}
+
+// isHealthy reports whether a task runs and passes its health check, if its
+// task definition has one.
+func isHealthy(t *Task, checked map[string]bool) bool {
+	if t.LastStatus != "RUNNING" {
+		return false
+	}
+	return !checked[t.TaskDefinitionArn] || t.HealthStatus == "HEALTHY"
 }

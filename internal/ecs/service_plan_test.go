@@ -104,7 +104,7 @@ func TestPlanService(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := planService(tc.svc, tc.tasks, t0.Add(time.Minute))
+			p := planService(tc.svc, tc.tasks, nil, 0, t0.Add(time.Minute))
 			got := want{Start: p.start, Rollout: tc.svc.Deployments[0].RolloutState, Rollback: p.rollback}
 			for _, s := range p.stop {
 				got.Stop = append(got.Stop, taskID(s.arn))
@@ -128,11 +128,11 @@ func TestPlanServiceCircuitBreaker(t *testing.T) {
 	svc.DeploymentConfiguration.DeploymentCircuitBreaker = &DeploymentCircuitBreaker{Enable: true, Rollback: true}
 	// Threshold is max(3, ceil(0.5 × 2)) = 3 failed tasks.
 	tasks := fleet("d1:RUNNING", "d1:RUNNING", "d2:STOPPED", "d2:STOPPED")
-	if p := planService(svc, tasks, t0); p.rollback || svc.Deployments[0].RolloutState != "IN_PROGRESS" {
+	if p := planService(svc, tasks, nil, 0, t0); p.rollback || svc.Deployments[0].RolloutState != "IN_PROGRESS" {
 		t.Fatal("tripped after 2 failures, threshold is 3")
 	}
 	tasks = fleet("d1:RUNNING", "d1:RUNNING", "d2:STOPPED", "d2:STOPPED", "d2:STOPPED")
-	p := planService(svc, tasks, t0)
+	p := planService(svc, tasks, nil, 0, t0)
 	if !p.rollback || svc.Deployments[0].RolloutState != "FAILED" || svc.Deployments[0].FailedTasks != 3 {
 		t.Fatalf("rollback %v state %s failed %d", p.rollback, svc.Deployments[0].RolloutState, svc.Deployments[0].FailedTasks)
 	}
@@ -163,7 +163,7 @@ func TestPlanServiceThrottlesFailingStarts(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := planService(svcWith(2, 200, 100, "d1"), tc.tasks, t0)
+			p := planService(svcWith(2, 200, 100, "d1"), tc.tasks, nil, 0, t0)
 			if p.start["d1"] != tc.start {
 				t.Fatalf("start %d, want %d", p.start["d1"], tc.start)
 			}
@@ -172,5 +172,34 @@ func TestPlanServiceThrottlesFailingStarts(t *testing.T) {
 				t.Fatalf("throttle event %v with %d starts", throttled, tc.start)
 			}
 		})
+	}
+}
+
+// TestPlanServiceWaitsForHealth: with a health check, a new task counts as
+// healthy only once it passes, so old tasks stay and the deployment does not
+// complete; and it completes only after the tasks have settled.
+func TestPlanServiceWaitsForHealth(t *testing.T) {
+	svc := svcWith(2, 200, 100, "d2", "d1")
+	tasks := fleet("d1:RUNNING:HEALTHY", "d1:RUNNING:HEALTHY", "d2:RUNNING:UNKNOWN", "d2:RUNNING:UNKNOWN")
+	for _, tk := range tasks {
+		tk.TaskDefinitionArn = "td"
+	}
+	checked := map[string]bool{"td": true}
+	if p := planService(svc, tasks, checked, 0, t0.Add(time.Minute)); len(p.stop) != 0 {
+		t.Fatalf("stopped %d old tasks before the new ones passed their health check", len(p.stop))
+	}
+	tasks[2].HealthStatus, tasks[3].HealthStatus = "HEALTHY", "HEALTHY"
+	if p := planService(svc, tasks, checked, 0, t0.Add(time.Minute)); len(p.stop) != 2 {
+		t.Fatalf("stopped %d old tasks once the new ones are healthy, want 2", len(p.stop))
+	}
+	solo := svcWith(2, 200, 100, "d2")
+	settling := fleet("d2:RUNNING", "d2:RUNNING") // started at t0
+	planService(solo, settling, nil, 10*time.Second, t0.Add(5*time.Second))
+	if solo.Deployments[0].RolloutState != "IN_PROGRESS" {
+		t.Fatal("completed before the tasks settled")
+	}
+	planService(solo, settling, nil, 10*time.Second, t0.Add(11*time.Second))
+	if solo.Deployments[0].RolloutState != "COMPLETED" {
+		t.Fatal("not completed after the tasks settled")
 	}
 }

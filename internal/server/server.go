@@ -25,6 +25,7 @@ import (
 	"tide/internal/agent"
 	"tide/internal/ecs"
 	"tide/internal/edge"
+	"tide/internal/logs"
 	"tide/internal/runtime/pick"
 	"tide/internal/sigv4"
 	"tide/internal/store"
@@ -55,6 +56,7 @@ type Server struct {
 	client   *clientv3.Client
 	store    *store.Store
 	ecs      *ecs.API
+	logs     *logs.API
 	http     *http.Server
 	listener net.Listener
 	creds    Credentials
@@ -99,6 +101,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	verifier := &sigv4.Verifier{Secret: s.secret, Region: cfg.Region}
 	e := edge.New(s.log.With("component", "edge"), verifier)
 	e.Register(s.ecs.Service())
+	s.logs, err = logs.New(s.store, filepath.Join(cfg.DataDir, "logs"), s.log.With("api", "logs"), logs.Config{Region: cfg.Region, AccountID: cfg.AccountID})
+	if err != nil {
+		return nil, err
+	}
+	e.Register(s.logs.Service())
 	s.ecs.MountAgentAPI(e)
 	e.Handle("GET /_tide/health", http.HandlerFunc(s.health))
 	e.Handle("GET /metrics", http.HandlerFunc(s.ecs.ServeMetrics))
@@ -130,7 +137,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 func (s *Server) startLocalAgent(ctx context.Context) error {
 	dir := filepath.Join(s.cfg.DataDir, "agent")
 	log := s.log.With("component", "agent")
-	rt, err := pick.Open(ctx, s.cfg.Runtime, dir, log)
+	owner, err := agent.LoadHostID(dir)
+	if err != nil {
+		return err
+	}
+	rt, err := pick.Open(ctx, s.cfg.Runtime, dir, owner, log)
 	if err != nil {
 		return fmt.Errorf("local agent runtime: %w", err)
 	}
@@ -272,6 +283,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func (s *Server) closeStore() {
+	if s.logs != nil {
+		s.logs.Close()
+	}
 	if s.store != nil {
 		s.store.Close()
 	}

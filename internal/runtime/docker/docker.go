@@ -71,6 +71,7 @@ type Runtime struct {
 	network   string
 	cpuShares bool
 	ncpu      int
+	owner     string // set: only containers labelled with this owner are this runtime's
 
 	locks keyedMutex
 	netMu sync.Mutex // serializes creation of the awsvpc network
@@ -88,7 +89,14 @@ type options struct {
 	auth      AuthFunc
 	network   string
 	cpuShares bool
+	owner     string
 }
+
+// WithOwner makes the runtime label the containers it creates with owner
+// (an agent's host ID) and see only containers with that label, so that
+// several agents (or servers) sharing one engine never touch each other's
+// tasks.
+func WithOwner(owner string) Option { return func(o *options) { o.owner = owner } }
 
 // WithHost connects to the engine at host (unix:///var/run/docker.sock,
 // tcp://host:2376) instead of DOCKER_HOST or the platform default.
@@ -149,6 +157,7 @@ func New(ctx context.Context, log *slog.Logger, opts ...Option) (*Runtime, error
 		network:   o.network,
 		cpuShares: o.cpuShares,
 		ncpu:      ncpu,
+		owner:     o.owner,
 		logs:      newLogCopier(cli, log),
 		stats:     newStatsCache(cli, log),
 	}

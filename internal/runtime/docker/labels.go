@@ -23,6 +23,7 @@ const (
 	labelRevision    = "com.tide.revision"
 	labelNetworkMode = "com.tide.network-mode"
 	labelLogDir      = "com.tide.log-dir" // set when the spec asked for a log file
+	labelOwner       = "com.tide.owner"   // the owning agent's host ID (WithOwner)
 )
 
 // Network modes of a task.
@@ -91,6 +92,9 @@ func index(l map[string]string) int {
 // when arn is set, for that task only; running or not, in task order.
 func (r *Runtime) managed(ctx context.Context, arn string) ([]container.Summary, error) {
 	f := make(client.Filters).Add("label", labelManaged+"=true")
+	if r.owner != "" {
+		f.Add("label", labelOwner+"="+r.owner)
+	}
 	if arn != "" {
 		f.Add("label", labelTaskArn+"="+arn)
 	}

@@ -144,6 +144,9 @@ func (r *Runtime) create(ctx context.Context, spec runtime.TaskSpec) ([]string, 
 // createOne creates container i of spec in network mode netMode.
 func (r *Runtime) createOne(ctx context.Context, spec runtime.TaskSpec, i int, netMode string) (string, error) {
 	opts, err := createOptions(spec, i, netMode, cpuPolicy{sharesOnly: r.cpuShares, ncpu: r.ncpu})
+	if err == nil && r.owner != "" {
+		opts.Config.Labels[labelOwner] = r.owner
+	}
 	if err != nil {
 		return "", err
 	}

@@ -14,15 +14,16 @@ import (
 	"tide/internal/runtime/process"
 )
 
-// Open returns the runtime named kind, keeping its state under dir.
-func Open(ctx context.Context, kind, dir string, log *slog.Logger) (runtime.Runtime, error) {
+// Open returns the runtime named kind, keeping its state under dir. owner
+// (the agent's host ID) keeps agents that share a Docker engine apart.
+func Open(ctx context.Context, kind, dir, owner string, log *slog.Logger) (runtime.Runtime, error) {
 	switch kind {
 	case "docker":
-		return docker.New(ctx, log)
+		return docker.New(ctx, log, docker.WithOwner(owner))
 	case "process":
 		return process.New(filepath.Join(dir, "process"), log)
 	case "auto", "":
-		rt, err := docker.New(ctx, log)
+		rt, err := docker.New(ctx, log, docker.WithOwner(owner))
 		if err == nil {
 			return rt, nil
 		}
