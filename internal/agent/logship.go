@@ -94,19 +94,21 @@ type shipContainer struct {
 	warned  string    // the last problem logged, so it is logged once
 }
 
+// newLogShipper loads the offsets an earlier agent kept, before the first
+// observe can make records of its own.
 func newLogShipper(a *Agent) *logShipper {
-	return &logShipper{
+	s := &logShipper{
 		a:      a,
 		dir:    filepath.Join(a.cfg.StateDir, "logship"),
 		logDir: filepath.Join(a.cfg.StateDir, "logs"),
 		tasks:  map[string]*shipTask{},
 	}
+	s.load()
+	return s
 }
 
-// run loads the offsets an earlier agent kept and ships once a second
-// until ctx ends.
+// run ships once a second until ctx ends.
 func (s *logShipper) run(ctx context.Context) {
-	s.load()
 	t := time.NewTicker(shipEvery)
 	defer t.Stop()
 	for {

@@ -87,9 +87,7 @@ func (h *shipHarness) shipper(t *testing.T, rt runtime.Runtime) *logShipper {
 		cfg: Config{ServerURL: h.url, AccessKeyID: shipKey, SecretAccessKey: shipSecret, Region: "us-east-1", StateDir: h.stateDir, Runtime: rt},
 		log: slog.New(slog.DiscardHandler), now: h.clock.Now, http: &http.Client{Timeout: 10 * time.Second},
 	}
-	s := newLogShipper(a)
-	s.load()
-	return s
+	return newLogShipper(a)
 }
 
 func (h *shipHarness) write(t *testing.T, container, text string) {
@@ -129,7 +127,7 @@ func awslogsTask(opts map[string]string) []agentapi.Assignment {
 
 var webOpts = map[string]string{"awslogs-group": "/tide/web", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web", "awslogs-create-group": "true"}
 
-func TestLogShipperShipsLinesOnceAcrossRestarts(t *testing.T) {
+func TestAgentLogsShippedOnceAcrossRestarts(t *testing.T) {
 	h := newShipHarness(t)
 	ctx := context.Background()
 	stream := "web/app/" + taskID(shipTask1)
@@ -179,7 +177,7 @@ func TestLogShipperShipsLinesOnceAcrossRestarts(t *testing.T) {
 	}
 }
 
-func TestLogShipperWaitsForTheGroup(t *testing.T) {
+func TestAgentLogsWaitForTheGroup(t *testing.T) {
 	h := newShipHarness(t)
 	ctx := context.Background()
 	opts := map[string]string{"awslogs-group": "/tide/later", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "p"}
@@ -207,7 +205,7 @@ func TestLogShipperWaitsForTheGroup(t *testing.T) {
 	}
 }
 
-func TestLogShipperLongAndOddLines(t *testing.T) {
+func TestAgentLogsLongAndOddLines(t *testing.T) {
 	h := newShipHarness(t)
 	ctx := context.Background()
 	s := h.shipper(t, nil)
@@ -234,7 +232,7 @@ type namedRuntime struct {
 
 func (r namedRuntime) Name() string { return r.name }
 
-func TestLogStreamNames(t *testing.T) {
+func TestAgentLogsStreamNames(t *testing.T) {
 	h := newShipHarness(t)
 	id := taskID(shipTask1)
 	for _, tc := range []struct {

@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// TestBadInput sends what the SDKs would never send to every operation and
+// TestLogsBadInput sends what the SDKs would never send to every operation and
 // checks AWS's error code, a 400 and the message: never a 500 or a panic.
-func TestBadInput(t *testing.T) {
+func TestLogsBadInput(t *testing.T) {
 	h := newHarness(t)
 	for _, s := range []struct{ op, body string }{
 		{"CreateLogGroup", `{"logGroupName":"g"}`},

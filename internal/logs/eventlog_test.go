@@ -27,10 +27,10 @@ func readAll(t *testing.T, l *eventLog) []string {
 	return out
 }
 
-// TestEventLogTornTail cuts the last record short, as a crash in the middle
+// TestLogsEventLogTornTail cuts the last record short, as a crash in the middle
 // of an append does: the log reopens with the whole records and appends
 // after them.
-func TestEventLogTornTail(t *testing.T) {
+func TestLogsEventLogTornTail(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		damage func(seg string)
@@ -75,9 +75,9 @@ func TestEventLogTornTail(t *testing.T) {
 	}
 }
 
-// TestEventLogOrder keeps events in timestamp order when batches arrive
+// TestLogsEventLogOrder keeps events in timestamp order when batches arrive
 // out of order, and keeps snapshots taken earlier intact.
-func TestEventLogOrder(t *testing.T) {
+func TestLogsEventLogOrder(t *testing.T) {
 	l := newEventLog(t.TempDir())
 	l.append([]inputEvent{{10, "c"}, {20, "e"}}, 1)
 	before, _ := l.index(0)
@@ -96,9 +96,9 @@ func TestEventLogOrder(t *testing.T) {
 	}
 }
 
-// TestEventLogConcurrent appends from several writers while readers page
+// TestLogsEventLogConcurrent appends from several writers while readers page
 // through the index (run with -race).
-func TestEventLogConcurrent(t *testing.T) {
+func TestLogsEventLogConcurrent(t *testing.T) {
 	l := newEventLog(t.TempDir())
 	var wg sync.WaitGroup
 	const writers, batches = 4, 50
@@ -153,7 +153,7 @@ func TestEventLogConcurrent(t *testing.T) {
 	}
 }
 
-func TestParsePattern(t *testing.T) {
+func TestLogsParsePattern(t *testing.T) {
 	msgs := []string{"ERROR disk full", "WARN disk", "INFO ok", `say "hi"`, "line-2"}
 	for _, tc := range []struct {
 		pattern string

@@ -53,7 +53,7 @@ func filteredMsgs(evs []types.FilteredLogEvent) []string {
 	return messages(evs, func(e types.FilteredLogEvent) *string { return e.Message })
 }
 
-func TestGroupsAndStreamsThroughSDK(t *testing.T) {
+func TestLogsGroupsAndStreamsThroughSDK(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	before := h.clock.Now().UnixMilli()
@@ -170,7 +170,7 @@ func TestGroupsAndStreamsThroughSDK(t *testing.T) {
 	}
 }
 
-func TestGetLogEventsPagination(t *testing.T) {
+func TestLogsGetLogEventsPagination(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	h.mkStream(t, "g", "s")
@@ -254,7 +254,7 @@ func TestGetLogEventsPagination(t *testing.T) {
 	}
 }
 
-func TestFilterLogEvents(t *testing.T) {
+func TestLogsFilterLogEvents(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	h.mkStream(t, "g", "a/1", "a/2", "b/1")
@@ -314,7 +314,7 @@ func TestFilterLogEvents(t *testing.T) {
 	}
 }
 
-func TestPutLogEventsRejects(t *testing.T) {
+func TestLogsPutLogEventsRejects(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	h.mkStream(t, "g", "s")
@@ -376,10 +376,10 @@ func TestPutLogEventsRejects(t *testing.T) {
 	}
 }
 
-// TestRetentionExpiresEvents stores events over three days with a 1-day
+// TestLogsRetentionExpiresEvents stores events over three days with a 1-day
 // retention: reads stop returning the old ones at once, and the sweeper
 // deletes the segments that hold only expired events.
-func TestRetentionExpiresEvents(t *testing.T) {
+func TestLogsRetentionExpiresEvents(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	h.mkStream(t, "g", "s")
@@ -423,8 +423,8 @@ func TestRetentionExpiresEvents(t *testing.T) {
 	}
 }
 
-// TestEventsSurviveRestart reopens the API on the same directory.
-func TestEventsSurviveRestart(t *testing.T) {
+// TestLogsEventsSurviveRestart reopens the API on the same directory.
+func TestLogsEventsSurviveRestart(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	h.mkStream(t, "g", "s")

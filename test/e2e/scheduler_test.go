@@ -290,12 +290,16 @@ func TestRunTaskRunsAndStops(t *testing.T) {
 	must[*ecs.RegisterTaskDefinitionOutput](t)(c.RegisterTaskDefinition(ctx, fargateDef("job", "sh", "-c", "sleep 2; exit 3")))
 	run := must[*ecs.RunTaskOutput](t)(c.RunTask(ctx, &ecs.RunTaskInput{TaskDefinition: aws.String("job"), NetworkConfiguration: awsvpc}))
 	arn := aws.ToString(run.Tasks[0].TaskArn)
-	wr := ecs.NewTasksRunningWaiter(c, func(o *ecs.TasksRunningWaiterOptions) { o.MinDelay, o.MaxDelay = 100*time.Millisecond, 500*time.Millisecond })
+	wr := ecs.NewTasksRunningWaiter(c, func(o *ecs.TasksRunningWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 100*time.Millisecond, 500*time.Millisecond
+	})
 	if err := wr.Wait(ctx, &ecs.DescribeTasksInput{Tasks: []string{arn}}, 30*time.Second); err != nil {
 		tk := must[*ecs.DescribeTasksOutput](t)(c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Tasks: []string{arn}})).Tasks[0]
 		t.Fatalf("%v: task %s, stopCode %s, reason %q, container reason %q", err, aws.ToString(tk.LastStatus), tk.StopCode, aws.ToString(tk.StoppedReason), aws.ToString(tk.Containers[0].Reason))
 	}
-	ws := ecs.NewTasksStoppedWaiter(c, func(o *ecs.TasksStoppedWaiterOptions) { o.MinDelay, o.MaxDelay = 100*time.Millisecond, 500*time.Millisecond })
+	ws := ecs.NewTasksStoppedWaiter(c, func(o *ecs.TasksStoppedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 100*time.Millisecond, 500*time.Millisecond
+	})
 	if err := ws.Wait(ctx, &ecs.DescribeTasksInput{Tasks: []string{arn}}, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
