@@ -225,6 +225,14 @@ func (r *Runtime) tasks() ([]storedTask, error) {
 
 // List reports every task in the directory with fresh state and usage.
 func (r *Runtime) List(ctx context.Context) ([]runtime.TaskStatus, error) {
+	// Which starts are under way, taken before the records are read: a
+	// record read mid-Start (no pid yet) must not look like a Start that died.
+	r.mu.Lock()
+	starting := make(map[string]bool, len(r.starting))
+	for arn := range r.starting {
+		starting[arn] = true
+	}
+	r.mu.Unlock()
 	tasks, err := r.tasks()
 	if err != nil {
 		return nil, err
@@ -244,12 +252,9 @@ func (r *Runtime) List(ctx context.Context) ([]runtime.TaskStatus, error) {
 	now := time.Now()
 	out := make([]runtime.TaskStatus, 0, len(tasks))
 	for _, t := range tasks {
-		r.mu.Lock()
-		starting := r.starting[t.state.TaskArn]
-		r.mu.Unlock()
 		ts := runtime.TaskStatus{TaskArn: t.state.TaskArn}
 		for i, cs := range t.state.Containers {
-			st := r.status(t.state.TaskArn, cs, exitPath(t.dir, i), starting)
+			st := r.status(t.state.TaskArn, cs, exitPath(t.dir, i), starting[t.state.TaskArn])
 			if st.State == runtime.StateRunning {
 				st.Usage = r.usage(cs, use)
 			}
