@@ -59,7 +59,11 @@ func (a *API) applyReport(ctx context.Context, host string, st runtime.TaskStatu
 		if cur.TideHost != host || cur.LastStatus == "STOPPED" {
 			return nil
 		}
+		prev := string(mustJSON(cur))
 		observe(cur, st, td, now)
+		if string(mustJSON(cur)) != prev {
+			cur.Version++
+		}
 		return nil
 	})
 	return err == nil, storeErr(err)
@@ -165,7 +169,6 @@ func observe(t *Task, st runtime.TaskStatus, td *taskdef.TaskDefinition, now tim
 		}
 	}
 	t.HealthStatus = taskHealth(t, essential)
-	t.Version++
 }
 
 // taskHealth is HEALTHY when every essential container with a health check

@@ -125,6 +125,13 @@ func TestStore(t *testing.T) {
 				t.Fatalf("counter = %s, want %d", kv.Value, workers*each)
 			}
 		})
+		t.Run("unchanged update writes nothing", func(t *testing.T) {
+			before, _ := s.Get("counter")
+			kv, err := s.Update(ctx, "counter", func(cur store.KV) ([]byte, error) { return cur.Value, nil })
+			if err != nil || kv.ModRev != before.ModRev {
+				t.Fatalf("no-op update: %v, mod revision %d → %d", err, before.ModRev, kv.ModRev)
+			}
+		})
 		t.Run("update missing", func(t *testing.T) {
 			_, err := s.Update(ctx, "nope", func(store.KV) ([]byte, error) { return nil, nil })
 			if !errors.Is(err, store.ErrNotFound) {

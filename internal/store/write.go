@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -76,6 +77,7 @@ func (s *Store) Create(ctx context.Context, key string, value []byte) (int64, er
 // Update runs a read-modify-write cycle on key until it commits without a
 // conflict: fn gets the current value and returns the new one (or an error to
 // give up, returned as is). A missing key gives ErrNotFound without calling fn.
+// When fn returns the value unchanged, nothing is written.
 func (s *Store) Update(ctx context.Context, key string, fn func(cur KV) ([]byte, error)) (KV, error) {
 	for {
 		cur, ok := s.Get(key)
@@ -85,6 +87,9 @@ func (s *Store) Update(ctx context.Context, key string, fn func(cur KV) ([]byte,
 		val, err := fn(cur)
 		if err != nil {
 			return KV{}, err
+		}
+		if bytes.Equal(val, cur.Value) {
+			return cur, nil // nothing changed: no write, no new revision
 		}
 		rev, err := s.Commit(ctx, Put(key, val, cur.ModRev))
 		if errors.Is(err, ErrConflict) {

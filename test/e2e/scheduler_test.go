@@ -190,6 +190,21 @@ func TestServiceLifecycleProcess(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
+	// A steady service writes nothing but heartbeats (one per agent every few
+	// seconds): no record is rewritten when nothing changed.
+	rev := func() int64 {
+		var h struct {
+			Revision int64 `json:"revision"`
+		}
+		json.Unmarshal([]byte(httpGet(t, s.url+"/_tide/health")), &h)
+		return h.Revision
+	}
+	r0 := rev()
+	time.Sleep(4 * time.Second)
+	if writes := rev() - r0; writes > 3 {
+		t.Fatalf("%d store writes in 4 s of a steady service: records are rewritten without change", writes)
+	}
+
 	// Kill one task's process: the service replaces it.
 	victim := tasks[0]
 	killContainer(t, victim)
