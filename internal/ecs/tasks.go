@@ -386,7 +386,7 @@ func (a *API) StopTask(ctx context.Context, in *StopTaskInput) (*TaskOutput, err
 		t.StopCode = "UserInitiated"
 		t.StoppedReason = firstNonEmpty(deref(in.Reason), "Task stopped by user")
 		t.Version++
-		if t.ContainerInstanceArn == "" || t.LastStatus == "PROVISIONING" {
+		if t.TideHost == "" { // no host has it: nothing runs
 			markStopped(t, now)
 		}
 		return nil

@@ -318,6 +318,22 @@ func TestRunTaskRunsAndStops(t *testing.T) {
 	if err := ws.Wait(ctx, &ecs.DescribeTasksInput{Tasks: []string{arn}}, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
+	// StopTask on a running task: STOPPED only once its process is gone, with
+	// the exit code of the SIGTERM (143).
+	must[*ecs.RegisterTaskDefinitionOutput](t)(c.RegisterTaskDefinition(ctx, fargateDef("long", "sleep", "60")))
+	long := must[*ecs.RunTaskOutput](t)(c.RunTask(ctx, &ecs.RunTaskInput{TaskDefinition: aws.String("long"), NetworkConfiguration: awsvpc})).Tasks[0].TaskArn
+	if err := wr.Wait(ctx, &ecs.DescribeTasksInput{Tasks: []string{aws.ToString(long)}}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	must[*ecs.StopTaskOutput](t)(c.StopTask(ctx, &ecs.StopTaskInput{Task: long}))
+	if err := ws.Wait(ctx, &ecs.DescribeTasksInput{Tasks: []string{aws.ToString(long)}}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	lt := must[*ecs.DescribeTasksOutput](t)(c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Tasks: []string{aws.ToString(long)}})).Tasks[0]
+	if aws.ToInt32(lt.Containers[0].ExitCode) != 143 || lt.StopCode != types.TaskStopCodeUserInitiated {
+		t.Fatalf("stopped task: exit %v, stopCode %s", lt.Containers[0].ExitCode, lt.StopCode)
+	}
+
 	tk := must[*ecs.DescribeTasksOutput](t)(c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Tasks: []string{arn}})).Tasks[0]
 	if aws.ToInt32(tk.Containers[0].ExitCode) != 3 || tk.StopCode != types.TaskStopCodeEssentialContainerExited ||
 		tk.StartedAt == nil || tk.StoppedAt == nil || aws.ToString(tk.StoppedReason) != "Essential container in task exited" {
