@@ -35,6 +35,10 @@ func TestReadmeWalkthrough(t *testing.T) {
 	if err := os.WriteFile(script, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := startServer(t, t.TempDir())
+	// As a new user runs it: `tide server` with its local agent on the
+	// default runtime (docker when an engine answers).
+	dir := t.TempDir()
+	t.Cleanup(func() { killProcessTasks(filepath.Join(dir, "agent", "process")) })
+	s := startServer(t, dir, "--runtime=auto")
 	runScript(t, s, 2*time.Minute, "bash", script)
 }
