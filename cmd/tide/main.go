@@ -82,6 +82,8 @@ func runServer(args []string) error {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	localAgent := fs.Bool("local-agent", true, "run an agent in the server: capacity for FARGATE tasks on this host")
 	rt := fs.String("runtime", "auto", "the local agent's runtime: docker, process, or auto (docker when reachable)")
+	localCPU := fs.Int("local-agent-cpu", 0, "CPU units the local agent offers to FARGATE tasks (1024 per core); 0: the host's")
+	localMem := fs.Int("local-agent-memory", 0, "MiB of memory the local agent offers; 0: the host's")
 	hbTimeout := fs.Duration("agent-heartbeat-timeout", 15*time.Second, "silence after which an agent counts as disconnected and its tasks are replaced")
 	retention := fs.Duration("stopped-task-retention", time.Hour, "how long stopped tasks stay visible in DescribeTasks")
 	if err := fs.Parse(args); err != nil {
@@ -104,7 +106,7 @@ func runServer(args []string) error {
 	srv, err := server.Start(ctx, server.Config{
 		DataDir: *dataDir, Listen: *listen, EtcdEndpoints: eps, Region: *region, AccountID: *account,
 		Credentials: server.Credentials{AccessKeyID: *akid, SecretAccessKey: *secret}, Log: log,
-		LocalAgent: *localAgent, Runtime: *rt,
+		LocalAgent: *localAgent, Runtime: *rt, LocalCPU: int32(*localCPU), LocalMemory: int32(*localMem),
 		Agent: ecs.AgentConfig{HeartbeatTimeout: *hbTimeout, StoppedTaskRetention: *retention},
 	})
 	if err != nil {

@@ -68,6 +68,9 @@ func (a *API) placeTasks(ctx context.Context) error {
 		case t.LaunchType == "FARGATE":
 			h := pickFargate(fargate, usage, cpu, mem)
 			if h == nil {
+				if name, ok := strings.CutPrefix(t.Group, "service:"); ok {
+					failures[serviceKey(cluster, name)] = "(service " + name + ") was unable to place a task. Reason: Capacity is unavailable at this time. Please try again later or in a different availability zone."
+				}
 				continue
 			}
 			host, az = h.HostID, h.AvailabilityZone

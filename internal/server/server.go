@@ -45,7 +45,10 @@ type Config struct {
 	// FARGATE tasks. Runtime names its runtime: docker, process or auto.
 	LocalAgent bool
 	Runtime    string
-	Agent      ecs.AgentConfig
+	// LocalCPU and LocalMemory are the capacity the local agent offers
+	// (CPU units, MiB); 0 offers the host's.
+	LocalCPU, LocalMemory int32
+	Agent                 ecs.AgentConfig
 }
 
 // Server is a running Tide server.
@@ -148,6 +151,7 @@ func (s *Server) startLocalAgent(ctx context.Context) error {
 	ag, err := agent.New(agent.Config{
 		ServerURL: s.URL(), AccessKeyID: s.creds.AccessKeyID, SecretAccessKey: s.creds.SecretAccessKey,
 		Region: s.cfg.Region, Fargate: true, StateDir: dir, AvailabilityZone: s.cfg.Region + "a",
+		CPU: s.cfg.LocalCPU, Memory: s.cfg.LocalMemory,
 		Runtime: rt, Log: log,
 	})
 	if err != nil {
