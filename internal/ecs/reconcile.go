@@ -117,15 +117,6 @@ func (a *API) serviceTasks(cluster, service string) []*Task {
 	return out
 }
 
-func (a *API) serviceHasTasks(cluster, service string) bool {
-	for _, t := range a.serviceTasks(cluster, service) {
-		if t.LastStatus != "STOPPED" {
-			return true
-		}
-	}
-	return false
-}
-
 // stopTask asks a task to stop, as StopTask does, with the scheduler's
 // reason and stop code.
 func (a *API) stopTask(ctx context.Context, cluster, arn, reason, code string) error {

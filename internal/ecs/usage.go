@@ -62,13 +62,6 @@ func (b *usageBook) expire(before time.Time) {
 	}
 }
 
-// TaskUsage returns the latest usage of every container of a task.
-func (a *API) TaskUsage(taskArn string) map[string]runtime.Usage {
-	a.usage.mu.Lock()
-	defer a.usage.mu.Unlock()
-	return a.usage.tasks[taskArn].containers
-}
-
 // ServeMetrics writes the containers' usage in the Prometheus text format.
 func (a *API) ServeMetrics(w http.ResponseWriter, r *http.Request) {
 	a.usage.expire(a.now().Add(-30 * time.Second))
