@@ -99,6 +99,23 @@ func (e *Edge) Handle(pattern string, h http.Handler) { e.mux.Handle(pattern, h)
 
 type requestIDKey struct{}
 
+type callerKey struct{}
+
+type hostKey struct{}
+
+// Caller returns the verified identity of the request ctx belongs to.
+func Caller(ctx context.Context) (sigv4.Identity, bool) {
+	id, ok := ctx.Value(callerKey{}).(sigv4.Identity)
+	return id, ok
+}
+
+// Host returns the Host header of the request ctx belongs to: the address
+// the client reached the edge at.
+func Host(ctx context.Context) string {
+	h, _ := ctx.Value(hostKey{}).(string)
+	return h
+}
+
 // RequestID returns the request ID that ctx carries.
 func RequestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey{}).(string)
@@ -116,6 +133,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := newRequestID()
 	w.Header().Set("x-amzn-RequestId", id)
 	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+	ctx = context.WithValue(ctx, hostKey{}, r.Host)
 	r = r.WithContext(ctx)
 	if r.Method == http.MethodPost && r.URL.Path == "/" && r.Header.Get("X-Amz-Target") != "" {
 		e.serveJSON(w, r)
@@ -144,7 +162,8 @@ func (e *Edge) serveJSON(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e.verifier != nil {
-		if _, err := e.verifier.Verify(r, body); err != nil {
+		id, err := e.verifier.Verify(r, body)
+		if err != nil {
 			var se *sigv4.Error
 			if errors.As(err, &se) {
 				writeJSONError(w, version, &awserr.Error{Code: se.JSONCode(), Message: se.Message, Status: se.JSONStatus()})
@@ -153,6 +172,7 @@ func (e *Edge) serveJSON(w http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
+		r = r.WithContext(context.WithValue(r.Context(), callerKey{}, id))
 	}
 	var h Handler
 	if svc != nil {

@@ -23,9 +23,11 @@ import (
 	"go.etcd.io/etcd/client/v3/concurrency"
 
 	"tide/internal/agent"
+	"tide/internal/ecr"
 	"tide/internal/ecs"
 	"tide/internal/edge"
 	"tide/internal/logs"
+	"tide/internal/registry"
 	"tide/internal/runtime/pick"
 	"tide/internal/sigv4"
 	"tide/internal/store"
@@ -45,6 +47,8 @@ type Config struct {
 	// FARGATE tasks. Runtime names its runtime: docker, process or auto.
 	LocalAgent bool
 	Runtime    string
+	// AnonymousPull lets clients without credentials pull from the registry.
+	AnonymousPull bool
 	// LocalCPU and LocalMemory are the capacity the local agent offers
 	// (CPU units, MiB); 0 offers the host's.
 	LocalCPU, LocalMemory int32
@@ -60,6 +64,7 @@ type Server struct {
 	store    *store.Store
 	ecs      *ecs.API
 	logs     *logs.API
+	registry *registry.Registry
 	http     *http.Server
 	listener net.Listener
 	creds    Credentials
@@ -109,6 +114,13 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	e.Register(s.logs.Service())
+	s.registry, err = registry.New(s.store, filepath.Join(cfg.DataDir, "registry"), s.log.With("component", "registry"),
+		registry.Config{Region: cfg.Region, AccountID: cfg.AccountID, Secret: s.secret, AnonymousPull: cfg.AnonymousPull})
+	if err != nil {
+		return nil, err
+	}
+	e.Handle("/v2/", s.registry)
+	e.Register(ecr.New(s.registry, s.log.With("api", "ecr"), ecr.Config{Region: cfg.Region, AccountID: cfg.AccountID}).Service())
 	s.ecs.MountAgentAPI(e)
 	e.Handle("GET /_tide/health", http.HandlerFunc(s.health))
 	e.Handle("GET /metrics", http.HandlerFunc(s.ecs.ServeMetrics))
