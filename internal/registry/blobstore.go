@@ -411,3 +411,15 @@ var (
 func (b *blobStore) touch(d digest, now time.Time) {
 	os.Chtimes(b.blobPath(d), now, now)
 }
+
+// removeIfOlder deletes blob d unless it was modified at or after cutoff.
+func (b *blobStore) removeIfOlder(d digest, cutoff time.Time) error {
+	fi, err := os.Stat(b.blobPath(d))
+	if err != nil {
+		return err
+	}
+	if !fi.ModTime().Before(cutoff) {
+		return errors.New("blob in use")
+	}
+	return os.Remove(b.blobPath(d))
+}

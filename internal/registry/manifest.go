@@ -170,10 +170,13 @@ func (r *Registry) PutManifest(ctx context.Context, repo, tag, want string, cont
 	if err != nil {
 		return nil, err
 	}
+	m.Repo, m.Digest, m.PushedAt = repo, d.String(), r.now()
+	r.gcMu.RLock()
+	defer r.gcMu.RUnlock()
 	if err := r.checkReferences(repo, m); err != nil {
 		return nil, err
 	}
-	m.Repo, m.Digest, m.PushedAt = repo, d.String(), r.now()
+	r.blobs.touch(d, r.now())
 	if err := r.blobs.put(d, body); err != nil {
 		return nil, fmt.Errorf("store manifest: %w", err)
 	}
@@ -231,17 +234,21 @@ func (r *Registry) manifestWrites(repo string, rec *Repository, tag string, m *M
 // checkReferences makes sure the blobs and child manifests m names are in repo.
 func (r *Registry) checkReferences(repo string, m *Manifest) error {
 	var missing []string
+	blobs := m.Layers
 	if m.Config != nil {
-		if _, ok := r.linked(repo, m.Config.Digest); !ok {
-			missing = append(missing, m.Config.Digest)
-		}
+		blobs = append([]Descriptor{*m.Config}, m.Layers...)
 	}
-	for _, l := range m.Layers {
-		if nonDistributable(l.MediaType) {
+	for _, b := range blobs {
+		if nonDistributable(b.MediaType) {
 			continue
 		}
-		if _, ok := r.linked(repo, l.Digest); !ok {
-			missing = append(missing, l.Digest)
+		l, ok := r.linked(repo, b.Digest)
+		if !ok {
+			missing = append(missing, b.Digest)
+			continue
+		}
+		if l.Size != b.Size {
+			return invalidManifest("manifest invalid: blob %s has size %d, not %d", b.Digest, l.Size, b.Size)
 		}
 	}
 	for _, c := range m.Manifests {

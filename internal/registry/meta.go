@@ -286,6 +286,8 @@ func (r *Registry) linked(repo, d string) (linkRecord, bool) {
 
 // link records that blob d of the given size belongs to repo.
 func (r *Registry) link(ctx context.Context, repo string, d digest, size int64) error {
+	r.gcMu.RLock()
+	defer r.gcMu.RUnlock()
 	r.blobs.touch(d, r.now())
 	if _, ok := r.linked(repo, d.String()); ok {
 		return nil

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"tide/internal/sigv4"
@@ -40,6 +41,7 @@ type Registry struct {
 	cfg      Config
 	verifier *sigv4.Verifier
 	now      func() time.Time
+	gcMu     sync.RWMutex // held for reading while a blob gains a reference
 }
 
 // New returns a registry keeping blobs under dir.

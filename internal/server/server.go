@@ -138,6 +138,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	})
 	s.wg.Go(func() { s.campaign(runCtx) })
+	s.wg.Go(func() { s.registry.RunGC(runCtx, 10*time.Minute) }) // every server: blobs are on its disk
 	if cfg.LocalAgent {
 		if err := s.startLocalAgent(ctx); err != nil {
 			s.Shutdown(context.Background())
