@@ -329,8 +329,8 @@ func TestManifests(t *testing.T) {
 		empty := []byte("{}")
 		ed := h.pushBlob(t, "web", empty)
 		sig := map[string]any{"mediaType": mtOCIManifest, "schemaVersion": 2, "artifactType": "application/vnd.example.sig",
-			"config": map[string]any{"mediaType": "application/vnd.oci.empty.v1+json", "digest": ed, "size": 2},
-			"layers": []any{map[string]any{"mediaType": "application/vnd.oci.empty.v1+json", "digest": ed, "size": 2}},
+			"config":  map[string]any{"mediaType": "application/vnd.oci.empty.v1+json", "digest": ed, "size": 2},
+			"layers":  []any{map[string]any{"mediaType": "application/vnd.oci.empty.v1+json", "digest": ed, "size": 2}},
 			"subject": map[string]any{"mediaType": mtOCIManifest, "digest": md, "size": len(man)}}
 		sb, _ := json.Marshal(sig)
 		resp, body := h.do(t, "PUT", "/v2/web/manifests/"+sha(sb), sb, "Content-Type", mtOCIManifest)
