@@ -59,7 +59,7 @@ func runAgent(args []string) error {
 	if err != nil {
 		return err
 	}
-	runtime, err := pick.Open(ctx, *rt, *dataDir, owner, log)
+	runtime, err := pick.Open(ctx, *rt, *dataDir, owner, agent.RegistryAuth(*serverURL, *akid, *secret, *region), log)
 	if err != nil {
 		return err
 	}

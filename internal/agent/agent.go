@@ -149,6 +149,11 @@ func (a *Agent) Run(ctx context.Context) error {
 	defer a.wg.Wait()
 	ship := newLogShipper(a)
 	a.wg.Go(func() { ship.run(ctx) })
+	var wants chan []string
+	if pf, ok := a.cfg.Runtime.(prefetcher); ok {
+		wants = make(chan []string, 1)
+		a.wg.Go(func() { a.prefetchLoop(ctx, pf, wants) })
+	}
 	wait := time.Second
 	registered := false
 	var rev int64
@@ -202,6 +207,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 		a.reconcile(ctx, resp.Tasks, statuses)
 		ship.observe(resp.Tasks, statuses)
+		if wants != nil && len(resp.Images) > 0 {
+			offer(wants, resp.Images)
+		}
 	}
 	return nil
 }

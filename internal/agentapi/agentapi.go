@@ -62,6 +62,9 @@ type PollRequest struct {
 type PollResponse struct {
 	Revision int64        `json:"revision"`
 	Tasks    []Assignment `json:"tasks"`
+	// Images are the images of the services this host may run tasks of:
+	// the agent pulls them ahead of need.
+	Images []string `json:"images,omitempty"`
 	// Unknown is set when the server no longer knows the host (its instance
 	// was deregistered): the agent registers again.
 	Unknown bool `json:"unknown,omitempty"`

@@ -1,9 +1,11 @@
 package ecs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -171,7 +173,7 @@ func (a *API) poll(ctx context.Context, req *agentapi.PollRequest) (*agentapi.Po
 	if err != nil {
 		return nil, err
 	}
-	return &agentapi.PollResponse{Revision: rev, Tasks: tasks}, nil
+	return &agentapi.PollResponse{Revision: rev, Tasks: tasks, Images: a.serviceImages(req.Cluster)}, nil
 }
 
 // heartbeat marks the host alive, writing at most every few seconds, and
@@ -207,4 +209,40 @@ func (a *API) heartbeat(ctx context.Context, req *agentapi.PollRequest) (bool, e
 		return nil
 	})
 	return true, storeErr(err)
+}
+
+// serviceImages lists the images of the task definitions that the active
+// services' deployments run where this agent could run them: the FARGATE
+// ones for a Fargate agent (cluster ""), the others of its cluster for an
+// EC2 one. Agents pull them ahead, so that a scale-out never waits on a pull.
+func (a *API) serviceImages(cluster string) []string {
+	var out []string
+	for _, kv := range a.store.List("services/") {
+		if bytes.Contains(kv.Value, []byte(`"status":"INACTIVE"`)) {
+			continue
+		}
+		if cluster != "" && strings.Split(kv.Key, "/")[1] != cluster[strings.LastIndex(cluster, "/")+1:] {
+			continue
+		}
+		var s Service
+		if json.Unmarshal(kv.Value, &s) != nil || s.Status != "ACTIVE" {
+			continue
+		}
+		for _, d := range s.Deployments {
+			if (d.LaunchType == "FARGATE") != (cluster == "") {
+				continue
+			}
+			td, err := a.taskDefByArn(d.TaskDefinition)
+			if err != nil {
+				continue
+			}
+			for _, c := range td.ContainerDefinitions {
+				if c.Image != "" && !slices.Contains(out, c.Image) {
+					out = append(out, c.Image)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

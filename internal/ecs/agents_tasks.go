@@ -131,6 +131,9 @@ func observe(t *Task, st runtime.TaskStatus, td *taskdef.TaskDefinition, now tim
 		}
 	}
 	at := awsjson.At(now)
+	if !st.PullStartedAt.IsZero() { // the runtime timed its pulls
+		t.PullStartedAt, t.PullStoppedAt = awsjson.At(st.PullStartedAt), awsjson.At(st.PullStoppedAt)
+	}
 	if essentialExit && t.DesiredStatus == "RUNNING" {
 		t.DesiredStatus, t.StoppingAt = "STOPPED", at
 		if failedStart != "" {
@@ -157,7 +160,9 @@ func observe(t *Task, st runtime.TaskStatus, td *taskdef.TaskDefinition, now tim
 			if t.PullStartedAt == nil {
 				t.PullStartedAt = at
 			}
-			t.PullStoppedAt = at
+			if t.PullStoppedAt == nil {
+				t.PullStoppedAt = at
+			}
 			setAttachmentStatus(t, "ATTACHED")
 		}
 	default:

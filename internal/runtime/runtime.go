@@ -97,6 +97,10 @@ type Ulimit struct {
 type TaskStatus struct {
 	TaskArn    string
 	Containers []ContainerStatus
+	// PullStartedAt and PullStoppedAt bound the pulls of the task's images
+	// (zero when the runtime pulls nothing, as the process runtime).
+	PullStartedAt time.Time `json:",omitzero"`
+	PullStoppedAt time.Time `json:",omitzero"`
 }
 
 // Container states.

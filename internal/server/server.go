@@ -157,7 +157,7 @@ func (s *Server) startLocalAgent(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rt, err := pick.Open(ctx, s.cfg.Runtime, dir, owner, log)
+	rt, err := pick.Open(ctx, s.cfg.Runtime, dir, owner, agent.RegistryAuth(s.URL(), s.creds.AccessKeyID, s.creds.SecretAccessKey, s.cfg.Region), log)
 	if err != nil {
 		return fmt.Errorf("local agent runtime: %w", err)
 	}

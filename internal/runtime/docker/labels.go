@@ -24,6 +24,8 @@ const (
 	labelNetworkMode = "com.tide.network-mode"
 	labelLogDir      = "com.tide.log-dir" // set when the spec asked for a log file
 	labelOwner       = "com.tide.owner"   // the owning agent's host ID (WithOwner)
+	labelPullStarted = "com.tide.pull-started"
+	labelPullStopped = "com.tide.pull-stopped"
 )
 
 // Network modes of a task.

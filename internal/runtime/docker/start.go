@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/pkg/authconfig"
@@ -46,18 +47,24 @@ func (r *Runtime) Start(ctx context.Context, spec runtime.TaskSpec) error {
 	if len(existing) > 0 {
 		return nil
 	}
+	pull := pullWindow{start: time.Now()}
 	for _, image := range images(spec) {
 		if err := r.ensureImage(ctx, image); err != nil {
 			return fmt.Errorf("%w: %w", ErrCannotPull, err)
 		}
 	}
-	ids, err := r.create(ctx, spec)
+	pull.stop = time.Now()
+	ids, err := r.create(ctx, spec, pull)
 	if err != nil {
 		r.removeIDs(context.WithoutCancel(ctx), ids)
 		return fmt.Errorf("%w: %w", ErrCannotCreate, err)
 	}
 	return r.start(ctx, spec, ids)
 }
+
+// pullWindow is when a task's image pulls began and ended (ECS's
+// pullStartedAt and pullStoppedAt); it is kept in container labels.
+type pullWindow struct{ start, stop time.Time }
 
 // images lists the distinct images of a task.
 func images(spec runtime.TaskSpec) []string {
@@ -114,7 +121,7 @@ func (r *Runtime) ensureImage(ctx context.Context, image string) error {
 // create creates the task's containers and returns their IDs by index
 // ("" for those not created). In awsvpc mode the namespace owner is
 // created first, on the runtime's network, and the others join it.
-func (r *Runtime) create(ctx context.Context, spec runtime.TaskSpec) ([]string, error) {
+func (r *Runtime) create(ctx context.Context, spec runtime.TaskSpec, pull pullWindow) ([]string, error) {
 	ids := make([]string, len(spec.Containers))
 	netMode := taskMode(spec)
 	var rest []int
@@ -127,14 +134,14 @@ func (r *Runtime) create(ctx context.Context, spec runtime.TaskSpec) ([]string, 
 			return ids, err
 		}
 		owner := namespaceOwner(spec)
-		if ids[owner], err = r.createOne(ctx, spec, owner, netID); err != nil {
+		if ids[owner], err = r.createOne(ctx, spec, owner, netID, pull); err != nil {
 			return ids, err
 		}
 		rest = slices.DeleteFunc(rest, func(i int) bool { return i == owner })
 		netMode = "container:" + ids[owner]
 	}
 	err := parallel(len(rest), func(k int) error {
-		id, err := r.createOne(ctx, spec, rest[k], netMode)
+		id, err := r.createOne(ctx, spec, rest[k], netMode, pull)
 		ids[rest[k]] = id
 		return err
 	})
@@ -142,14 +149,16 @@ func (r *Runtime) create(ctx context.Context, spec runtime.TaskSpec) ([]string, 
 }
 
 // createOne creates container i of spec in network mode netMode.
-func (r *Runtime) createOne(ctx context.Context, spec runtime.TaskSpec, i int, netMode string) (string, error) {
+func (r *Runtime) createOne(ctx context.Context, spec runtime.TaskSpec, i int, netMode string, pull pullWindow) (string, error) {
 	opts, err := createOptions(spec, i, netMode, cpuPolicy{sharesOnly: r.cpuShares, ncpu: r.ncpu})
-	if err == nil && r.owner != "" {
-		opts.Config.Labels[labelOwner] = r.owner
-	}
 	if err != nil {
 		return "", err
 	}
+	if r.owner != "" {
+		opts.Config.Labels[labelOwner] = r.owner
+	}
+	opts.Config.Labels[labelPullStarted] = pull.start.UTC().Format(time.RFC3339Nano)
+	opts.Config.Labels[labelPullStopped] = pull.stop.UTC().Format(time.RFC3339Nano)
 	res, err := r.cli.ContainerCreate(ctx, opts)
 	if err != nil {
 		return "", fmt.Errorf("create container %q: %w", spec.Containers[i].Name, err)
@@ -237,4 +246,10 @@ func (r *Runtime) ensureNetwork(ctx context.Context) (string, error) {
 	}
 	r.log.InfoContext(ctx, "created awsvpc network", "network", r.network, "id", created.ID)
 	return created.ID, nil
+}
+
+// Prefetch pulls image unless the host already has it, so that the tasks
+// that need it later start without a pull.
+func (r *Runtime) Prefetch(ctx context.Context, image string) error {
+	return r.ensureImage(ctx, image)
 }

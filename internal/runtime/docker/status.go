@@ -68,6 +68,10 @@ func (r *Runtime) List(ctx context.Context) ([]runtime.TaskStatus, error) {
 		if len(tasks) == 0 || tasks[len(tasks)-1].TaskArn != arn {
 			tasks = append(tasks, runtime.TaskStatus{TaskArn: arn})
 		}
+		if t := &tasks[len(tasks)-1]; t.PullStartedAt.IsZero() {
+			t.PullStartedAt, _ = time.Parse(time.RFC3339Nano, c.Labels[labelPullStarted])
+			t.PullStoppedAt, _ = time.Parse(time.RFC3339Nano, c.Labels[labelPullStopped])
+		}
 		t := &tasks[len(tasks)-1]
 		t.Containers = append(t.Containers, *sts[i])
 	}

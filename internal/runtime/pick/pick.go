@@ -15,15 +15,20 @@ import (
 )
 
 // Open returns the runtime named kind, keeping its state under dir. owner
-// (the agent's host ID) keeps agents that share a Docker engine apart.
-func Open(ctx context.Context, kind, dir, owner string, log *slog.Logger) (runtime.Runtime, error) {
+// (the agent's host ID) keeps agents that share a Docker engine apart; auth
+// (may be nil) gives the docker runtime its registry credentials.
+func Open(ctx context.Context, kind, dir, owner string, auth docker.AuthFunc, log *slog.Logger) (runtime.Runtime, error) {
+	opts := []docker.Option{docker.WithOwner(owner)}
+	if auth != nil {
+		opts = append(opts, docker.WithAuth(auth))
+	}
 	switch kind {
 	case "docker":
-		return docker.New(ctx, log, docker.WithOwner(owner))
+		return docker.New(ctx, log, opts...)
 	case "process":
 		return process.New(filepath.Join(dir, "process"), log)
 	case "auto", "":
-		rt, err := docker.New(ctx, log, docker.WithOwner(owner))
+		rt, err := docker.New(ctx, log, opts...)
 		if err == nil {
 			return rt, nil
 		}

@@ -1,0 +1,249 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+// registryClient is an ECR client for s with the test credentials.
+func registryClient(s *tideServer) *awsecr.Client {
+	cfg := aws.Config{
+		Region:      testRegion,
+		Credentials: credentials.NewStaticCredentialsProvider(testAccessKeyID, testSecretAccessKey, ""),
+		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
+		HTTPClient:  ownBodyClient{&http.Client{}},
+	}
+	return awsecr.NewFromConfig(cfg, func(o *awsecr.Options) { o.BaseEndpoint = aws.String(s.url) })
+}
+
+// registryPassword is the password half of an ECR authorization token.
+func registryPassword(t *testing.T, s *tideServer) string {
+	t.Helper()
+	out := must[*awsecr.GetAuthorizationTokenOutput](t)(registryClient(s).GetAuthorizationToken(context.Background(), &awsecr.GetAuthorizationTokenInput{}))
+	dec, err := base64.StdEncoding.DecodeString(aws.ToString(out.AuthorizationData[0].AuthorizationToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, pass, _ := strings.Cut(string(dec), ":")
+	if user != "AWS" {
+		t.Fatalf("token user %q", user)
+	}
+	return pass
+}
+
+// registryDo sends an authenticated registry request.
+func registryDo(t *testing.T, s *tideServer, pass, method, path string, body io.Reader, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.url+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth("AWS", pass)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, []byte(err.Error())
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp, data
+}
+
+// TestRegistryKilledDuringUpload kills the server with SIGKILL in the
+// middle of a blob upload: after a restart the partial blob is never
+// served, every stored blob matches its digest, and the upload can resume
+// from the offset the server acknowledged.
+func TestRegistryKilledDuringUpload(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir)
+	must[*awsecr.CreateRepositoryOutput](t)(registryClient(s).CreateRepository(context.Background(), &awsecr.CreateRepositoryInput{RepositoryName: aws.String("crash/blob")}))
+	pass := registryPassword(t, s)
+
+	data := make([]byte, 48<<20)
+	for i := range data {
+		data[i] = byte(rand.IntN(256))
+	}
+	sum := sha256.Sum256(data)
+	d := "sha256:" + hex.EncodeToString(sum[:])
+
+	resp, body := registryDo(t, s, pass, "POST", "/v2/crash/blob/blobs/uploads/", nil)
+	if resp == nil || resp.StatusCode != 202 {
+		t.Fatalf("start upload: %v %s", resp, body)
+	}
+	loc := resp.Header.Get("Location")
+	// A first chunk the server acknowledges, then a stream cut by the kill.
+	first := 1 << 20
+	resp, body = registryDo(t, s, pass, "PATCH", loc, bytes.NewReader(data[:first]), "Content-Range", fmt.Sprintf("0-%d", first-1))
+	if resp == nil || resp.StatusCode != 202 {
+		t.Fatalf("first chunk: %v %s", resp, body)
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		rest := data[first:]
+		for i := 0; i < len(rest); i += 256 << 10 {
+			if _, err := pw.Write(rest[i:min(i+256<<10, len(rest))]); err != nil {
+				return
+			}
+			if i == 8<<20 {
+				s.kill9(t) // mid-stream
+			}
+		}
+		pw.Close()
+	}()
+	// Finishing the upload with the stream: the kill must cut it short.
+	resp, _ = registryDo(t, s, pass, "PUT", loc+"?digest="+d, pr, "Content-Type", "application/octet-stream")
+	pr.CloseWithError(io.ErrClosedPipe)
+	if resp != nil && resp.StatusCode == 201 {
+		t.Fatal("the upload completed although the server was killed during it")
+	}
+
+	s2 := startServer(t, dir)
+	pass = registryPassword(t, s2)
+	resp, body = registryDo(t, s2, pass, "HEAD", "/v2/crash/blob/blobs/"+d, nil)
+	if resp.StatusCode != 404 {
+		t.Fatalf("partial blob is visible after the crash: HEAD %d %s", resp.StatusCode, body)
+	}
+	checkBlobFiles(t, filepath.Join(dir, "registry", "blobs"))
+
+	// The upload resumes from what the server acknowledged.
+	resp, body = registryDo(t, s2, pass, "GET", loc, nil)
+	if resp.StatusCode != 204 || resp.Header.Get("Range") != fmt.Sprintf("0-%d", first-1) {
+		t.Fatalf("upload status after restart: %d Range %q %s", resp.StatusCode, resp.Header.Get("Range"), body)
+	}
+	resp, body = registryDo(t, s2, pass, "PATCH", loc, bytes.NewReader(data[first:]), "Content-Range", fmt.Sprintf("%d-%d", first, len(data)-1))
+	if resp.StatusCode != 202 {
+		t.Fatalf("resume: %d %s", resp.StatusCode, body)
+	}
+	resp, body = registryDo(t, s2, pass, "PUT", loc+"?digest="+d, nil)
+	if resp.StatusCode != 201 {
+		t.Fatalf("complete: %d %s", resp.StatusCode, body)
+	}
+	resp, body = registryDo(t, s2, pass, "GET", "/v2/crash/blob/blobs/"+d, nil)
+	if resp.StatusCode != 200 || !bytes.Equal(body, data) {
+		t.Fatalf("blob after resume: %d, %d bytes, equal %v", resp.StatusCode, len(body), bytes.Equal(body, data))
+	}
+	checkBlobFiles(t, filepath.Join(dir, "registry", "blobs"))
+}
+
+// checkBlobFiles verifies that every file in the blob store hashes to its name.
+func checkBlobFiles(t *testing.T, root string) {
+	t.Helper()
+	n := 0
+	filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.Contains(path, "sha256") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if hex.EncodeToString(sum[:]) != filepath.Base(path) {
+			t.Errorf("blob file %s does not match its digest", path)
+		}
+		n++
+		return nil
+	})
+	t.Logf("%d blob files verified", n)
+}
+
+// TestDockerPullFromTideRegistry runs a service whose image exists only in
+// Tide's registry, pushed there by `tide image build`: the local agent logs
+// in with an ECR token, pulls it, and DescribeTasks shows the pull. A
+// second service of the same image created with no tasks makes the agent
+// prefetch it, so its tasks start without pulling.
+func TestDockerPullFromTideRegistry(t *testing.T) {
+	needDockerEngine(t)
+	s, _ := startDockerServer(t)
+	ctx := context.Background()
+	repo := fmt.Sprintf("e2e/web-%d", rand.IntN(1e9))
+	must[*awsecr.CreateRepositoryOutput](t)(registryClient(s).CreateRepository(ctx, &awsecr.CreateRepositoryInput{RepositoryName: aws.String(repo)}))
+
+	bin := filepath.Join(t.TempDir(), "webapp")
+	build := exec.Command(goTool(), "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./testdata/webapp")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build webapp: %v\n%s", err, out)
+	}
+	image := s.addr + "/" + repo + ":1"
+	other := s.addr + "/" + repo + ":2"
+	for _, tag := range []string{image, other} {
+		cmd := exec.Command(tideBin, "image", "build", "--binary", bin, "--tag", tag, "--port", "8080")
+		cmd.Env = s.awsEnv(t)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("tide image build: %v\n%s", err, out)
+		}
+		t.Cleanup(func() { dockerRun(nil, "rmi", "-f", tag) })
+	}
+	if _, err := dockerRun(nil, "image", "inspect", image); err == nil {
+		t.Fatalf("%s is already on the engine; the test needs it absent", image)
+	}
+
+	c := s.ecsClient()
+	must[*ecs.CreateClusterOutput](t)(c.CreateCluster(ctx, &ecs.CreateClusterInput{}))
+	def := func(family, img string) *string {
+		in := webDef(family, "1")
+		in.ContainerDefinitions[0].Image = aws.String(img)
+		return must[*ecs.RegisterTaskDefinitionOutput](t)(c.RegisterTaskDefinition(ctx, in)).TaskDefinition.TaskDefinitionArn
+	}
+	pullOf := func(tk types.Task) time.Duration {
+		if tk.PullStartedAt == nil || tk.PullStoppedAt == nil {
+			t.Fatalf("task %s has no pull times: %s", taskIDOf(tk), taskState(tk))
+		}
+		return tk.PullStoppedAt.Sub(*tk.PullStartedAt)
+	}
+
+	// Cold: the task pulls the image from Tide's registry.
+	must[*ecs.CreateServiceOutput](t)(c.CreateService(ctx, &ecs.CreateServiceInput{
+		ServiceName: aws.String("cold"), TaskDefinition: def("cold", image), DesiredCount: aws.Int32(1),
+		LaunchType: types.LaunchTypeFargate, NetworkConfiguration: awsvpc,
+	}))
+	cold := waitHealthyTasks(t, c, "cold", 1, 90*time.Second)
+	coldPull := pullOf(cold[0])
+	if coldPull <= 0 {
+		t.Fatalf("cold task pull took %s", coldPull)
+	}
+
+	// Warm: a service with no tasks yet; the agent prefetches its image.
+	must[*ecs.CreateServiceOutput](t)(c.CreateService(ctx, &ecs.CreateServiceInput{
+		ServiceName: aws.String("warm"), TaskDefinition: def("warm", other), DesiredCount: aws.Int32(0),
+		LaunchType: types.LaunchTypeFargate, NetworkConfiguration: awsvpc,
+	}))
+	poll(t, 60*time.Second, 200*time.Millisecond, "prefetch of "+other, func() (bool, string) {
+		_, err := dockerRun(nil, "image", "inspect", other)
+		return err == nil, fmt.Sprint(err)
+	})
+	must[*ecs.UpdateServiceOutput](t)(c.UpdateService(ctx, &ecs.UpdateServiceInput{Service: aws.String("warm"), DesiredCount: aws.Int32(2)}))
+	warm := waitHealthyTasks(t, c, "warm", 2, 90*time.Second)
+	for _, tk := range warm {
+		if p := pullOf(tk); p >= coldPull {
+			t.Errorf("prefetched task %s pulled for %s, no faster than the cold pull (%s)", taskIDOf(tk), p, coldPull)
+		}
+	}
+	t.Logf("pull time: cold %s, prefetched %s and %s", coldPull, pullOf(warm[0]), pullOf(warm[1]))
+	deleteServiceAndWait(t, c, "cold")
+	deleteServiceAndWait(t, c, "warm")
+}
