@@ -25,6 +25,7 @@ const usage = `Usage: tide <command> [flags]
 Commands:
   server    run a Tide server (the AWS APIs on one edge port, and a local agent)
   agent     run an agent: this host joins a cluster as a container instance
+  image     build an image from a static binary and push it to Tide's registry
   version   print the version
 
 Run 'tide server -h' or 'tide agent -h' for their flags.
@@ -44,6 +45,8 @@ func main() {
 		err = runServer(os.Args[2:])
 	case "agent":
 		err = runAgent(os.Args[2:])
+	case "image":
+		err = runImage(os.Args[2:])
 	case "version", "--version", "-v":
 		fmt.Println("tide", version)
 	case "help", "-h", "--help":
@@ -86,6 +89,7 @@ func runServer(args []string) error {
 	localMem := fs.Int("local-agent-memory", 0, "MiB of memory the local agent offers; 0: the host's")
 	hbTimeout := fs.Duration("agent-heartbeat-timeout", 15*time.Second, "silence after which an agent counts as disconnected and its tasks are replaced")
 	retention := fs.Duration("stopped-task-retention", time.Hour, "how long stopped tasks stay visible in DescribeTasks")
+	anonPull := fs.Bool("registry-anonymous-pull", false, "let clients without credentials pull from the registry")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -107,7 +111,8 @@ func runServer(args []string) error {
 		DataDir: *dataDir, Listen: *listen, EtcdEndpoints: eps, Region: *region, AccountID: *account,
 		Credentials: server.Credentials{AccessKeyID: *akid, SecretAccessKey: *secret}, Log: log,
 		LocalAgent: *localAgent, Runtime: *rt, LocalCPU: int32(*localCPU), LocalMemory: int32(*localMem),
-		Agent: ecs.AgentConfig{HeartbeatTimeout: *hbTimeout, StoppedTaskRetention: *retention},
+		AnonymousPull: *anonPull,
+		Agent:         ecs.AgentConfig{HeartbeatTimeout: *hbTimeout, StoppedTaskRetention: *retention},
 	})
 	if err != nil {
 		return err

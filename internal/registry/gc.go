@@ -100,6 +100,7 @@ func (r *Registry) CollectGarbage(ctx context.Context) (GCStats, error) {
 // references or a repository links.
 func (r *Registry) references() (perRepo, needed map[string]bool) {
 	perRepo, needed = map[string]bool{}, map[string]bool{}
+	var large []*Manifest
 	add := func(repo, d string) {
 		perRepo[repo+"@"+d] = true
 		needed[d] = true
@@ -108,6 +109,9 @@ func (r *Registry) references() (perRepo, needed map[string]bool) {
 		var m Manifest
 		if json.Unmarshal(kv.Value, &m) != nil {
 			return true
+		}
+		if m.External {
+			large = append(large, &m)
 		}
 		add(m.Repo, m.Digest)
 		if m.Config != nil {
@@ -118,6 +122,13 @@ func (r *Registry) references() (perRepo, needed map[string]bool) {
 		}
 		return true
 	})
+	for _, m := range large { // read outside the store's cache lock
+		if full, err := r.Full(m); err == nil {
+			for _, l := range full.Layers {
+				add(m.Repo, l.Digest)
+			}
+		}
+	}
 	r.st.Range(linksPrefix, "", func(kv store.KV) bool {
 		if _, d, ok := strings.Cut(strings.TrimPrefix(kv.Key, linksPrefix), "@"); ok {
 			needed[d] = true

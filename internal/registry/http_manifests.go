@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -48,16 +49,31 @@ func (r *Registry) serveManifest(w http.ResponseWriter, req *http.Request, name,
 			writeError(w, http.StatusBadRequest, "MANIFEST_INVALID", "could not read manifest", nil)
 			return
 		}
-		tag, want := ref, ""
+		var tags []string
+		want := ""
 		if isDigest {
-			tag, want = "", ref
+			want = ref
+		} else {
+			tags = append(tags, ref)
 		}
-		m, err := r.PutManifest(req.Context(), name, tag, want, req.Header.Get("Content-Type"), body)
+		for _, t := range req.URL.Query()["tag"] { // OCI 1.1's tag parameters
+			if !ValidTag(t) {
+				writeError(w, http.StatusBadRequest, "TAG_INVALID", "invalid tag "+strconv.Quote(t), nil)
+				return
+			}
+			if !slices.Contains(tags, t) {
+				tags = append(tags, t)
+			}
+		}
+		m, err := r.PutManifestTags(req.Context(), name, tags, want, req.Header.Get("Content-Type"), body)
 		if err != nil {
 			r.writeErr(w, err)
 			return
 		}
 		h := w.Header()
+		for _, t := range tags {
+			h.Add("OCI-Tag", t)
+		}
 		h.Set("Location", "/v2/"+name+"/manifests/"+m.Digest)
 		h.Set("Docker-Content-Digest", m.Digest)
 		if m.Subject != "" {

@@ -147,6 +147,16 @@ func nonDistributable(mt string) bool {
 // digest. It returns the stored record; pushing an existing manifest again
 // keeps its push time.
 func (r *Registry) PutManifest(ctx context.Context, repo, tag, want string, contentType string, body []byte) (*Manifest, error) {
+	var tags []string
+	if tag != "" {
+		tags = []string{tag}
+	}
+	return r.PutManifestTags(ctx, repo, tags, want, contentType, body)
+}
+
+// PutManifestTags is PutManifest with any number of tags, all applied in
+// one transaction (the spec's ?tag= parameters).
+func (r *Registry) PutManifestTags(ctx context.Context, repo string, tags []string, want string, contentType string, body []byte) (*Manifest, error) {
 	rec, ok := r.Repo(repo)
 	if !ok {
 		return nil, ErrRepoUnknown
@@ -181,7 +191,7 @@ func (r *Registry) PutManifest(ctx context.Context, repo, tag, want string, cont
 		return nil, fmt.Errorf("store manifest: %w", err)
 	}
 	for {
-		ws, stored, err := r.manifestWrites(repo, rec, tag, m)
+		ws, stored, err := r.manifestWrites(repo, rec, tags, m)
 		if err != nil {
 			return nil, err
 		}
@@ -199,8 +209,8 @@ func (r *Registry) PutManifest(ctx context.Context, repo, tag, want string, cont
 	}
 }
 
-// manifestWrites returns the guarded writes that store m and point tag at it.
-func (r *Registry) manifestWrites(repo string, rec *Repository, tag string, m *Manifest) ([]store.Write, *Manifest, error) {
+// manifestWrites returns the guarded writes that store m and point tags at it.
+func (r *Registry) manifestWrites(repo string, rec *Repository, tags []string, m *Manifest) ([]store.Write, *Manifest, error) {
 	var ws []store.Write
 	stored := m
 	if kv, ok := r.st.Get(manifestKey(repo, m.Digest)); ok {
@@ -209,55 +219,75 @@ func (r *Registry) manifestWrites(repo string, rec *Repository, tag string, m *M
 			stored = &old
 		}
 	} else {
-		ws = append(ws, store.Put(manifestKey(repo, m.Digest), mustJSON(m), store.MustBeNew))
+		ws = append(ws, store.Put(manifestKey(repo, m.Digest), r.manifestRecord(m), store.MustBeNew))
 	}
-	if tag == "" {
-		return ws, stored, nil
-	}
-	tkv, ok := r.st.Get(tagKey(repo, tag))
-	guard := store.MustBeNew
-	if ok {
-		var t tagRecord
-		json.Unmarshal(tkv.Value, &t)
-		if t.Digest == m.Digest {
-			return ws, stored, nil
+	for _, tag := range tags {
+		tkv, ok := r.st.Get(tagKey(repo, tag))
+		guard := store.MustBeNew
+		if ok {
+			var t tagRecord
+			json.Unmarshal(tkv.Value, &t)
+			if t.Digest == m.Digest {
+				continue
+			}
+			if rec.TagMutability == Immutable {
+				return nil, nil, ErrTagImmutable
+			}
+			guard = tkv.ModRev
 		}
-		if rec.TagMutability == Immutable {
-			return nil, nil, ErrTagImmutable
-		}
-		guard = tkv.ModRev
+		ws = append(ws, store.Put(tagKey(repo, tag), mustJSON(tagRecord{Digest: m.Digest, UpdatedAt: r.now()}), guard))
 	}
-	ws = append(ws, store.Put(tagKey(repo, tag), mustJSON(tagRecord{Digest: m.Digest, UpdatedAt: r.now()}), guard))
 	return ws, stored, nil
 }
 
-// checkReferences makes sure the blobs and child manifests m names are in repo.
+// maxRecordBytes bounds a manifest record in the store (etcd refuses
+// requests over 1.5 MiB by default). A manifest whose record would be larger
+// is recorded without its descriptors, which are read from its bytes.
+const maxRecordBytes = 256 << 10
+
+func (r *Registry) manifestRecord(m *Manifest) []byte {
+	b := mustJSON(m)
+	if len(b) <= maxRecordBytes {
+		return b
+	}
+	slim := *m
+	slim.Layers, slim.Manifests, slim.Annotations, slim.External = nil, nil, nil, true
+	return mustJSON(&slim)
+}
+
+// Full returns m with the descriptors and annotations that a large
+// manifest's record leaves out, read from its bytes.
+func (r *Registry) Full(m *Manifest) (*Manifest, error) {
+	if !m.External {
+		return m, nil
+	}
+	body, err := r.ManifestBytes(m)
+	if err != nil {
+		return nil, err
+	}
+	p, err := parseManifest(body, m.MediaType)
+	if err != nil {
+		return nil, err
+	}
+	full := *m
+	full.Layers, full.Manifests, full.Annotations, full.External = p.Layers, p.Manifests, p.Annotations, false
+	return &full, nil
+}
+
+// checkReferences checks the sizes of the blobs m names that repo holds.
+// Blobs and child manifests that repo does not hold are allowed: a sparse
+// manifest (an index copied with only some of its platforms, an image
+// without its non-distributable layers) is valid, as the OCI conformance
+// suite's sparse data set requires. ECR's PutImage checks layers itself.
 func (r *Registry) checkReferences(repo string, m *Manifest) error {
-	var missing []string
 	blobs := m.Layers
 	if m.Config != nil {
 		blobs = append([]Descriptor{*m.Config}, m.Layers...)
 	}
 	for _, b := range blobs {
-		if nonDistributable(b.MediaType) {
-			continue
-		}
-		l, ok := r.linked(repo, b.Digest)
-		if !ok {
-			missing = append(missing, b.Digest)
-			continue
-		}
-		if l.Size != b.Size {
+		if l, ok := r.linked(repo, b.Digest); ok && l.Size != b.Size {
 			return invalidManifest("manifest invalid: blob %s has size %d, not %d", b.Digest, l.Size, b.Size)
 		}
-	}
-	for _, c := range m.Manifests {
-		if _, ok := r.ManifestByDigest(repo, c.Digest); !ok {
-			missing = append(missing, c.Digest)
-		}
-	}
-	if len(missing) > 0 {
-		return &ManifestError{Code: "MANIFEST_BLOB_UNKNOWN", Message: "blob unknown to registry", Detail: map[string]string{"digest": missing[0]}}
 	}
 	return nil
 }
@@ -337,6 +367,9 @@ func (r *Registry) Referrers(repo, d, artifactType string) []Descriptor {
 	for _, m := range r.Manifests(repo) {
 		if m.Subject != d || (artifactType != "" && m.ArtifactType != artifactType) {
 			continue
+		}
+		if full, err := r.Full(m); err == nil {
+			m = full
 		}
 		out = append(out, Descriptor{MediaType: m.MediaType, Digest: m.Digest, Size: m.Size, ArtifactType: m.ArtifactType, Annotations: m.Annotations})
 	}

@@ -67,6 +67,9 @@ type Manifest struct {
 	Layers       []Descriptor      `json:"layers,omitempty"`
 	Manifests    []Descriptor      `json:"manifests,omitempty"`
 	Annotations  map[string]string `json:"annotations,omitempty"`
+	// External is set when the record leaves out Layers, Manifests and
+	// Annotations (a very large manifest): Full reads them from the bytes.
+	External bool `json:"external,omitempty"`
 }
 
 // IsIndex reports whether m is an image index or manifest list.
