@@ -128,7 +128,8 @@ func (r *Registry) writeErr(w http.ResponseWriter, err error) {
 	case errors.Is(err, ErrDigestInvalid):
 		writeError(w, http.StatusBadRequest, "DIGEST_INVALID", "provided digest did not match uploaded content", nil)
 	case errors.Is(err, ErrTagImmutable):
-		writeError(w, http.StatusBadRequest, "TAG_INVALID", "The image tag already exists in the repository and cannot be overwritten because the repository is immutable.", nil)
+		_, msg, _ := strings.Cut(err.Error(), ": ")
+		writeError(w, http.StatusBadRequest, "TAG_INVALID", msg, nil)
 	default:
 		r.log.Error("registry request", "err", err)
 		writeError(w, http.StatusInternalServerError, "UNKNOWN", "internal error", nil)

@@ -231,7 +231,7 @@ func (r *Registry) manifestWrites(repo string, rec *Repository, tags []string, m
 				continue
 			}
 			if rec.TagMutability == Immutable {
-				return nil, nil, ErrTagImmutable
+				return nil, nil, fmt.Errorf("%w: The image tag '%s' already exists in the '%s' repository and cannot be overwritten because the repository is immutable.", ErrTagImmutable, tag, repo)
 			}
 			guard = tkv.ModRev
 		}
