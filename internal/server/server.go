@@ -5,6 +5,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -49,6 +50,9 @@ type Config struct {
 	Runtime    string
 	// AnonymousPull lets clients without credentials pull from the registry.
 	AnonymousPull bool
+	// LifecycleInterval is how often the leader applies ECR lifecycle
+	// policies; 0 means every minute.
+	LifecycleInterval time.Duration
 	// LocalCPU and LocalMemory are the capacity the local agent offers
 	// (CPU units, MiB); 0 offers the host's.
 	LocalCPU, LocalMemory int32
@@ -65,6 +69,7 @@ type Server struct {
 	ecs      *ecs.API
 	logs     *logs.API
 	registry *registry.Registry
+	ecr      *ecr.API
 	http     *http.Server
 	listener net.Listener
 	creds    Credentials
@@ -120,7 +125,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	e.Handle("/v2/", s.registry)
-	e.Register(ecr.New(s.registry, s.log.With("api", "ecr"), ecr.Config{Region: cfg.Region, AccountID: cfg.AccountID}).Service())
+	s.ecr = ecr.New(s.registry, s.log.With("api", "ecr"), ecr.Config{Region: cfg.Region, AccountID: cfg.AccountID})
+	e.Register(s.ecr.Service())
 	s.ecs.MountAgentAPI(e)
 	e.Handle("GET /_tide/health", http.HandlerFunc(s.health))
 	e.Handle("GET /metrics", http.HandlerFunc(s.ecs.ServeMetrics))
@@ -240,11 +246,36 @@ func (s *Server) lead(ctx context.Context) error {
 		case <-lctx.Done():
 		}
 	}()
+	var lifecycle sync.WaitGroup
+	lifecycle.Go(func() { s.runLifecycle(lctx, cmp.Or(s.cfg.LifecycleInterval, time.Minute)) })
 	s.ecs.Run(lctx, time.Second)
+	cancel()
+	lifecycle.Wait()
 	if ctx.Err() == nil {
 		return errors.New("lost leadership")
 	}
 	return nil
+}
+
+// runLifecycle applies the repositories' lifecycle policies every interval
+// while this server leads (AWS does within 24 hours; Tide within a minute).
+func (s *Server) runLifecycle(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := s.ecr.ApplyLifecycle(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("lifecycle policies", "err", err)
+		}
+		if n > 0 {
+			s.log.Info("lifecycle policies expired images", "images", n)
+		}
+	}
 }
 
 func (s *Server) secret(id string) (string, bool) {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,10 @@ import (
 	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // registryClient is an ECR client for s with the test credentials.
@@ -246,4 +251,43 @@ func TestDockerPullFromTideRegistry(t *testing.T) {
 	t.Logf("pull time: cold %s, prefetched %s and %s", coldPull, pullOf(warm[0]), pullOf(warm[1]))
 	deleteServiceAndWait(t, c, "cold")
 	deleteServiceAndWait(t, c, "warm")
+}
+
+// TestLifecyclePolicyApplied: a lifecycle policy put with the ECR API
+// expires images on its own, without a preview or any other call.
+func TestLifecyclePolicyApplied(t *testing.T) {
+	s := startServer(t, t.TempDir(), "--local-agent=false", "--lifecycle-interval=500ms")
+	c := registryClient(s)
+	ctx := context.Background()
+	must[*awsecr.CreateRepositoryOutput](t)(c.CreateRepository(ctx, &awsecr.CreateRepositoryInput{RepositoryName: aws.String("keep/two")}))
+	pass := registryPassword(t, s)
+	for i := range 4 {
+		img, err := random.Image(512, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := name.ParseReference(fmt.Sprintf("%s/keep/two:v%d", s.addr, i), name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: "AWS", Password: pass})); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond) // distinct push times
+	}
+	policy := `{"rules":[{"rulePriority":1,"description":"keep the newest two","selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":2},"action":{"type":"expire"}}]}`
+	must[*awsecr.PutLifecyclePolicyOutput](t)(c.PutLifecyclePolicy(ctx, &awsecr.PutLifecyclePolicyInput{RepositoryName: aws.String("keep/two"), LifecyclePolicyText: aws.String(policy)}))
+	var tags []string
+	poll(t, 20*time.Second, 200*time.Millisecond, "lifecycle expiry", func() (bool, string) {
+		out := must[*awsecr.DescribeImagesOutput](t)(c.DescribeImages(ctx, &awsecr.DescribeImagesInput{RepositoryName: aws.String("keep/two")}))
+		tags = nil
+		for _, d := range out.ImageDetails {
+			tags = append(tags, d.ImageTags...)
+		}
+		slices.Sort(tags)
+		return len(tags) == 2, fmt.Sprint(tags)
+	})
+	if !slices.Equal(tags, []string{"v2", "v3"}) {
+		t.Fatalf("images left %v, want the newest two", tags)
+	}
 }
