@@ -400,15 +400,14 @@ func TestECRPushThenOCIPull(t *testing.T) {
 		}
 	}
 
-	// GetDownloadUrlForLayer points at the blob on the registry.
+	// GetDownloadUrlForLayer returns a presigned URL: it reads that blob with
+	// no other credentials, and nothing else.
 	u := must[*awsecr.GetDownloadUrlForLayerOutput](t)(h.sdk.GetDownloadUrlForLayer(ctx, &awsecr.GetDownloadUrlForLayerInput{RepositoryName: aws.String("built"), LayerDigest: aws.String(digests[1])}))
-	if want := h.url + "/v2/built/blobs/" + digests[1]; aws.ToString(u.DownloadUrl) != want {
-		t.Fatalf("downloadUrl %s, want %s", aws.ToString(u.DownloadUrl), want)
+	dl := aws.ToString(u.DownloadUrl)
+	if want := h.url + "/v2/built/blobs/" + digests[1] + "?"; !strings.HasPrefix(dl, want) {
+		t.Fatalf("downloadUrl %s, want %s...", dl, want)
 	}
-	auth, _ := h.auth(t).Authorization()
-	req, _ := http.NewRequest(http.MethodGet, aws.ToString(u.DownloadUrl), nil)
-	req.SetBasicAuth(auth.Username, auth.Password)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.Get(dl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,6 +415,19 @@ func TestECRPushThenOCIPull(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || string(got) != string(data[digests[1]]) {
 		t.Fatalf("GET downloadUrl: %d, %d bytes", resp.StatusCode, len(got))
+	}
+	for _, bad := range []string{
+		strings.Replace(dl, digests[1], digests[0], 1),                // another blob
+		strings.Replace(dl, "X-Tide-Expires=", "X-Tide-Expires=1", 1), // another expiry
+	} {
+		resp, err := http.Get(bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("tampered download URL answered %d", resp.StatusCode)
+		}
 	}
 	stray := uploadBlob(t, h, "built", []byte("a blob no image uses"), 100)
 	_, err = h.sdk.GetDownloadUrlForLayer(ctx, &awsecr.GetDownloadUrlForLayerInput{RepositoryName: aws.String("built"), LayerDigest: aws.String(stray)})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"time"
 
 	"tide/internal/awserr"
 	"tide/internal/edge"
@@ -251,10 +252,9 @@ type getDownloadURLForLayerOutput struct {
 	LayerDigest string `json:"layerDigest"`
 }
 
-// GetDownloadUrlForLayer returns the registry URL of a layer that an image
-// of the repository uses. Unlike ECR's presigned S3 URLs, the URL needs the
-// registry's credentials (Basic AWS:<token> or SigV4) unless the server
-// allows anonymous pulls.
+// GetDownloadUrlForLayer returns a URL of a layer that an image of the
+// repository uses; like ECR's presigned S3 URLs it needs no other
+// credentials, opens that layer only, and expires after an hour.
 func (a *API) GetDownloadUrlForLayer(ctx context.Context, in *getDownloadURLForLayerInput) (*getDownloadURLForLayerOutput, error) {
 	rec, err := a.repo(in.RegistryID, in.RepositoryName)
 	if err != nil {
@@ -273,7 +273,12 @@ func (a *API) GetDownloadUrlForLayer(ctx context.Context, in *getDownloadURLForL
 	if !a.layerInUse(rec.Name, d) {
 		return nil, awserr.Client("LayerInaccessibleException", "The layer with digest '%s' is not associated with an image in the repository with name '%s'", d, rec.Name)
 	}
-	return &getDownloadURLForLayerOutput{DownloadURL: "http://" + edge.Host(ctx) + "/v2/" + rec.Name + "/blobs/" + d, LayerDigest: d}, nil
+	caller, _ := edge.Caller(ctx)
+	path, err := a.reg.PresignBlob(caller.AccessKeyID, rec.Name, d, a.now().Add(time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	return &getDownloadURLForLayerOutput{DownloadURL: "http://" + edge.Host(ctx) + path, LayerDigest: d}, nil
 }
 
 // layerInUse reports whether a manifest of repo references blob d.

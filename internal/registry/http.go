@@ -78,6 +78,8 @@ func (r *Registry) realm(req *http.Request) string {
 func (r *Registry) authorized(req *http.Request) bool {
 	authz := req.Header.Get("Authorization")
 	switch {
+	case authz == "" && req.URL.Query().Has("X-Tide-Signature"):
+		return r.checkPresigned(req)
 	case authz == "":
 		ping := req.URL.Path == "/v2/" || req.URL.Path == "/v2"
 		return r.cfg.AnonymousPull && !ping && (req.Method == http.MethodGet || req.Method == http.MethodHead)
