@@ -29,19 +29,21 @@ func (r *Registry) serveManifest(w http.ResponseWriter, req *http.Request, name,
 			r.writeErr(w, err)
 			return
 		}
-		body, err := r.ManifestBytes(m)
-		if err != nil {
-			r.writeErr(w, err)
-			return
-		}
 		h := w.Header()
 		h.Set("Content-Type", m.MediaType)
 		h.Set("Docker-Content-Digest", m.Digest)
 		h.Set("ETag", `"`+m.Digest+`"`)
-		h.Set("Content-Length", strconv.Itoa(len(body)))
-		if req.Method == http.MethodHead {
+		if req.Method == http.MethodHead { // the record knows the size
+			h.Set("Content-Length", strconv.FormatInt(m.Size, 10))
 			return
 		}
+		body, err := r.ManifestBytes(m)
+		if err != nil {
+			h.Del("Content-Type")
+			r.writeErr(w, err)
+			return
+		}
+		h.Set("Content-Length", strconv.Itoa(len(body)))
 		w.Write(body)
 	case http.MethodPut:
 		body, err := io.ReadAll(io.LimitReader(req.Body, MaxManifestBytes+1))
