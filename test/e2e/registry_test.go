@@ -187,20 +187,23 @@ func TestDockerPullFromTideRegistry(t *testing.T) {
 	must[*awsecr.CreateRepositoryOutput](t)(registryClient(s).CreateRepository(ctx, &awsecr.CreateRepositoryInput{RepositoryName: aws.String(repo)}))
 
 	bin := filepath.Join(t.TempDir(), "webapp")
-	build := exec.Command(goTool(), "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./testdata/webapp")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
-	if out, err := build.CombinedOutput(); err != nil {
+	gobuild := exec.Command(goTool(), "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./testdata/webapp")
+	gobuild.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
+	if out, err := gobuild.CombinedOutput(); err != nil {
 		t.Fatalf("go build webapp: %v\n%s", err, out)
 	}
 	image := s.addr + "/" + repo + ":1"
 	other := s.addr + "/" + repo + ":2"
-	for _, tag := range []string{image, other} {
-		cmd := exec.Command(tideBin, "image", "build", "--binary", bin, "--tag", tag, "--port", "8080")
+	build := func(tag, buildEnv string) {
+		cmd := exec.Command(tideBin, "image", "build", "--binary", bin, "--tag", tag, "--port", "8080", "--env", "BUILD="+buildEnv)
 		cmd.Env = s.awsEnv(t)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("tide image build: %v\n%s", err, out)
 		}
+	}
+	for _, tag := range []string{image, other} {
+		build(tag, "1")
 		t.Cleanup(func() { dockerRun(nil, "rmi", "-f", tag) })
 	}
 	if _, err := dockerRun(nil, "image", "inspect", image); err == nil {
@@ -249,6 +252,24 @@ func TestDockerPullFromTideRegistry(t *testing.T) {
 		}
 	}
 	t.Logf("pull time: cold %s, prefetched %s and %s", coldPull, pullOf(warm[0]), pullOf(warm[1]))
+
+	// The same tag pushed again: a new deployment runs the new content,
+	// as on ECS, where the agent pulls at every task start.
+	build(image, "2")
+	must[*ecs.UpdateServiceOutput](t)(c.UpdateService(ctx, &ecs.UpdateServiceInput{Service: aws.String("cold"), ForceNewDeployment: true}))
+	poll(t, 90*time.Second, 300*time.Millisecond, "a task of the re-pushed tag", func() (bool, string) {
+		tasks := runningTasks(t, c, "cold")
+		for _, tk := range tasks {
+			if tk.HealthStatus != types.HealthStatusHealthy || aws.ToString(tk.TaskArn) == aws.ToString(cold[0].TaskArn) {
+				continue
+			}
+			if body := getBody(t, "http://"+taskIP(t, tk)+":8080/env/BUILD", 10*time.Second); body == "2\n" {
+				return true, ""
+			}
+			return false, "new task answers BUILD=" + strings.TrimSpace(getBody(t, "http://"+taskIP(t, tk)+":8080/env/BUILD", time.Second))
+		}
+		return false, tasksState(tasks)
+	})
 	deleteServiceAndWait(t, c, "cold")
 	deleteServiceAndWait(t, c, "warm")
 }

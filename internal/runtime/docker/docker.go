@@ -103,7 +103,8 @@ func WithOwner(owner string) Option { return func(o *options) { o.owner = owner 
 func WithHost(host string) Option { return func(o *options) { o.host = host } }
 
 // WithAuth sets how pulls authenticate to registries. Without it, pulls
-// are anonymous. Images already present on the host are never pulled.
+// are anonymous. An image with credentials is pulled at every task start
+// (only what changed is fetched); others only when absent.
 func WithAuth(fn AuthFunc) Option { return func(o *options) { o.auth = fn } }
 
 // WithNetworkName sets the Docker network that awsvpc tasks join; the

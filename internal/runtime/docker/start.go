@@ -19,8 +19,8 @@ import (
 // Start creates and starts the containers of spec. When the task already
 // has containers (started by this or an earlier Runtime), it does nothing.
 //
-// Images present on the host are used as they are; others are pulled,
-// with the credential from WithAuth. In bridge mode a host port of 0 lets
+// Images are pulled as ensureImage says (with the credential from
+// WithAuth: every time; without: when absent). In bridge mode a host port of 0 lets
 // Docker pick one. In awsvpc mode the task gets its own address on the
 // runtime's network (see WithNetworkName): the first essential container
 // owns the network namespace and the others join it, so they all share
@@ -77,36 +77,53 @@ func images(spec runtime.TaskSpec) []string {
 	return out
 }
 
-// ensureImage pulls image unless the host already has it.
+// ensureImage makes sure the host has image. An image WithAuth has
+// credentials for is pulled every time, as the ECS agent does by default, so
+// that a tag pushed again (web:latest) runs its new content; Docker fetches
+// only what changed, and a failed pull falls back to the copy the host has.
+// Other images are pulled only when absent.
 func (r *Runtime) ensureImage(ctx context.Context, image string) error {
 	_, err := r.cli.ImageInspect(ctx, image)
-	if err == nil {
-		return nil
-	}
-	if !cerrdefs.IsNotFound(err) {
+	present := err == nil
+	if err != nil && !cerrdefs.IsNotFound(err) {
 		return fmt.Errorf("inspect image %q: %w", image, err)
 	}
-	var opts client.ImagePullOptions
+	var a RegistryAuth
 	if r.auth != nil {
-		a, err := r.auth(ctx, image)
-		if err != nil {
+		if a, err = r.auth(ctx, image); err != nil {
+			if present {
+				return nil
+			}
 			return fmt.Errorf("credentials for %q: %w", image, err)
 		}
-		if a != (RegistryAuth{}) {
-			enc, err := authconfig.Encode(registry.AuthConfig{
-				Username:      a.Username,
-				Password:      a.Password,
-				ServerAddress: a.ServerAddress,
-				IdentityToken: a.IdentityToken,
-				RegistryToken: a.RegistryToken,
-			})
-			if err != nil {
-				return fmt.Errorf("encode credentials for %q: %w", image, err)
-			}
-			opts.RegistryAuth = enc
+	}
+	if present && a == (RegistryAuth{}) {
+		return nil
+	}
+	var opts client.ImagePullOptions
+	if a != (RegistryAuth{}) {
+		enc, err := authconfig.Encode(registry.AuthConfig{
+			Username:      a.Username,
+			Password:      a.Password,
+			ServerAddress: a.ServerAddress,
+			IdentityToken: a.IdentityToken,
+			RegistryToken: a.RegistryToken,
+		})
+		if err != nil {
+			return fmt.Errorf("encode credentials for %q: %w", image, err)
 		}
+		opts.RegistryAuth = enc
 	}
 	r.log.InfoContext(ctx, "pulling image", "image", image)
+	err = r.pull(ctx, image, opts)
+	if err != nil && present {
+		r.log.WarnContext(ctx, "pull failed; using the image the host has", "image", image, "err", err)
+		return nil
+	}
+	return err
+}
+
+func (r *Runtime) pull(ctx context.Context, image string, opts client.ImagePullOptions) error {
 	resp, err := r.cli.ImagePull(ctx, image, opts)
 	if err != nil {
 		return fmt.Errorf("pull %q: %w", image, err)
