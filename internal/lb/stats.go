@@ -1,0 +1,149 @@
+package lb
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"sync/atomic"
+	"time"
+)
+
+// lbStats counts a load balancer's requests (AWS/ApplicationELB per
+// LoadBalancer); counters only grow, consumers take differences.
+type lbStats struct {
+	requests atomic.Int64
+	elb5xx   [4]atomic.Int64 // 502, 503, 504, other 5XX the load balancer answered
+}
+
+// tgStats counts a target group's requests and its targets' answers.
+type tgStats struct {
+	requests  atomic.Int64
+	codes     [4]atomic.Int64 // target 2XX, 3XX, 4XX, 5XX
+	respNanos atomic.Int64    // sum of TargetResponseTime
+	respCount atomic.Int64
+}
+
+func (s *tgStats) observe(code int, d time.Duration) {
+	if i := code/100 - 2; i >= 0 && i < 4 {
+		s.codes[i].Add(1)
+	}
+	s.respNanos.Add(int64(d))
+	s.respCount.Add(1)
+}
+
+func (dp *DataPlane) lbStatsFor(arn string) *lbStats {
+	s := dp.lbStats[arn]
+	if s == nil {
+		s = &lbStats{}
+		dp.lbStats[arn] = s
+	}
+	return s
+}
+
+func (dp *DataPlane) tgStatsFor(arn string) *tgStats {
+	s := dp.tgStats[arn]
+	if s == nil {
+		s = &tgStats{}
+		dp.tgStats[arn] = s
+	}
+	return s
+}
+
+// Counters is a snapshot of the data plane's counters and gauges.
+type Counters struct {
+	LoadBalancers map[string]LBCounters
+	TargetGroups  map[string]TGCounters
+}
+
+// LBCounters are one load balancer's totals since the server started.
+type LBCounters struct {
+	RequestCount                   int64
+	ELB502, ELB503, ELB504, ELB5XX int64
+	ActiveConnectionCount          int64
+}
+
+// TGCounters are one target group's totals and current gauges.
+type TGCounters struct {
+	RequestCount                               int64
+	Target2XX, Target3XX, Target4XX, Target5XX int64
+	TargetResponseTimeSum                      time.Duration
+	TargetResponses                            int64
+	HealthyHostCount, UnHealthyHostCount       int
+}
+
+// Counters returns the current counters.
+func (dp *DataPlane) Counters() Counters {
+	dp.mu.Lock()
+	defer dp.mu.Unlock()
+	c := Counters{LoadBalancers: map[string]LBCounters{}, TargetGroups: map[string]TGCounters{}}
+	for arn, s := range dp.lbStats {
+		c.LoadBalancers[arn] = LBCounters{RequestCount: s.requests.Load(), ELB502: s.elb5xx[0].Load(), ELB503: s.elb5xx[1].Load(), ELB504: s.elb5xx[2].Load(), ELB5XX: s.elb5xx[3].Load()}
+	}
+	tbl := dp.table.Load()
+	for arn, s := range dp.tgStats {
+		tc := TGCounters{RequestCount: s.requests.Load(), Target2XX: s.codes[0].Load(), Target3XX: s.codes[1].Load(), Target4XX: s.codes[2].Load(), Target5XX: s.codes[3].Load(),
+			TargetResponseTimeSum: time.Duration(s.respNanos.Load()), TargetResponses: s.respCount.Load()}
+		if g := tbl.groups[arn]; g != nil {
+			for _, t := range g.targets {
+				switch h, _, _ := t.snapshot(); h.State {
+				case StateHealthy:
+					tc.HealthyHostCount++
+				case StateUnhealthy:
+					tc.UnHealthyHostCount++
+				}
+			}
+		}
+		c.TargetGroups[arn] = tc
+	}
+	return c
+}
+
+// WriteMetrics writes the counters in Prometheus' text format.
+func (dp *DataPlane) WriteMetrics(w io.Writer) {
+	c := dp.Counters()
+	lbs := sortedKeys(c.LoadBalancers)
+	fmt.Fprintln(w, "# TYPE tide_alb_request_count counter")
+	for _, arn := range lbs {
+		fmt.Fprintf(w, "tide_alb_request_count{load_balancer=%q} %d\n", arn, c.LoadBalancers[arn].RequestCount)
+	}
+	fmt.Fprintln(w, "# TYPE tide_alb_elb_5xx_count counter")
+	for _, arn := range lbs {
+		s := c.LoadBalancers[arn]
+		for _, kv := range []struct {
+			code string
+			n    int64
+		}{{"502", s.ELB502}, {"503", s.ELB503}, {"504", s.ELB504}} {
+			fmt.Fprintf(w, "tide_alb_elb_5xx_count{load_balancer=%q,code=%q} %d\n", arn, kv.code, kv.n)
+		}
+	}
+	tgs := sortedKeys(c.TargetGroups)
+	fmt.Fprintln(w, "# TYPE tide_alb_target_request_count counter")
+	for _, arn := range tgs {
+		fmt.Fprintf(w, "tide_alb_target_request_count{target_group=%q} %d\n", arn, c.TargetGroups[arn].RequestCount)
+	}
+	fmt.Fprintln(w, "# TYPE tide_alb_target_response_count counter")
+	for _, arn := range tgs {
+		s := c.TargetGroups[arn]
+		for i, n := range []int64{s.Target2XX, s.Target3XX, s.Target4XX, s.Target5XX} {
+			fmt.Fprintf(w, "tide_alb_target_response_count{target_group=%q,class=\"%dXX\"} %d\n", arn, i+2, n)
+		}
+	}
+	fmt.Fprintln(w, "# TYPE tide_alb_target_response_seconds_sum counter")
+	for _, arn := range tgs {
+		fmt.Fprintf(w, "tide_alb_target_response_seconds_sum{target_group=%q} %g\n", arn, c.TargetGroups[arn].TargetResponseTimeSum.Seconds())
+	}
+	fmt.Fprintln(w, "# TYPE tide_alb_healthy_host_count gauge")
+	for _, arn := range tgs {
+		fmt.Fprintf(w, "tide_alb_healthy_host_count{target_group=%q} %d\n", arn, c.TargetGroups[arn].HealthyHostCount)
+		fmt.Fprintf(w, "tide_alb_unhealthy_host_count{target_group=%q} %d\n", arn, c.TargetGroups[arn].UnHealthyHostCount)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
