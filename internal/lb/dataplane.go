@@ -23,6 +23,8 @@ type DataPlane struct {
 
 	transport *http.Transport
 	proxy     *httputil.ReverseProxy
+	pool      *connPool
+	bufs      *sync.Pool
 	hcClient  *http.Client
 	table     atomic.Pointer[table]
 
@@ -74,6 +76,8 @@ func New(opts Options) *DataPlane {
 		},
 	}
 	dp.proxy = dp.newReverseProxy()
+	dp.pool = newConnPool()
+	dp.bufs = &sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 	dp.table.Store(&table{byPort: map[int]*compiledListener{}, groups: map[string]*group{}})
 	return dp
 }
@@ -346,6 +350,7 @@ func (dp *DataPlane) Close() {
 		dp.stopChecker(id)
 	}
 	dp.transport.CloseIdleConnections()
+	dp.pool.closeAll()
 }
 
 func (t *target) isDraining() (TargetHealth, bool) {

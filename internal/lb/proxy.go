@@ -120,11 +120,17 @@ func (dp *DataPlane) forward(tbl *table, l *compiledListener, a Action, w http.R
 	defer t.outstanding.Add(-1)
 	g.stats.requests.Add(1)
 
+	rt := &route{t: t, g: g, l: l, start: now, sticky: st.Enabled && sticky != t.key}
+	if r.Header.Get("Upgrade") == "" {
+		dp.proxyFast(w, r, rt)
+		return
+	}
+	// Upgrades (WebSocket) go through httputil.ReverseProxy, which hijacks
+	// both connections once the target switches protocols.
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	stopDrain := context.AfterFunc(t.drainCtx, cancel) // the drain deadline ends in-flight requests
 	defer stopDrain()
-	rt := &route{t: t, g: g, l: l, start: now, sticky: st.Enabled && sticky != t.key}
 	idle := time.AfterFunc(l.idle, func() { rt.timedOut.Store(true); cancel() })
 	defer idle.Stop()
 	ctx = context.WithValue(ctx, routeKey{}, rt)
