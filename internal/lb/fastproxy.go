@@ -239,4 +239,3 @@ func writeRequest(bw *bufio.Writer, r *http.Request, rt *route) error {
 	}
 	return bw.Flush()
 }
-
