@@ -152,8 +152,21 @@ func observe(t *Task, st runtime.TaskStatus, td *taskdef.TaskDefinition, now tim
 			t.Connectivity = "DISCONNECTED"
 			setAttachmentStatus(t, "DELETED")
 		}
+	case t.DesiredStatus == "STOPPED" && t.TideDrainUntil != nil && now.Before(t.TideDrainUntil.Time):
+		t.LastStatus = "DEACTIVATING"
 	case t.DesiredStatus == "STOPPED":
 		t.LastStatus = "STOPPING"
+	case allRunning && t.TideActivating:
+		if t.LastStatus != "ACTIVATING" {
+			t.LastStatus, t.StartedAt, t.Connectivity, t.ConnectivityAt = "ACTIVATING", at, "CONNECTED", at
+			if t.PullStartedAt == nil {
+				t.PullStartedAt = at
+			}
+			if t.PullStoppedAt == nil {
+				t.PullStoppedAt = at
+			}
+			setAttachmentStatus(t, "ATTACHED")
+		}
 	case allRunning:
 		if t.LastStatus != "RUNNING" {
 			t.LastStatus, t.StartedAt, t.Connectivity, t.ConnectivityAt = "RUNNING", at, "CONNECTED", at
@@ -226,7 +239,11 @@ func (a *API) assignments(host string) ([]agentapi.Assignment, error) {
 		if err != nil {
 			continue
 		}
-		out = append(out, agentapi.Assignment{TaskArn: t.TaskArn, DesiredStatus: t.DesiredStatus, Spec: buildSpec(&t, td)})
+		desired := t.DesiredStatus
+		if desired == "STOPPED" && t.TideDrainUntil != nil && a.now().Before(t.TideDrainUntil.Time) {
+			desired = "RUNNING" // its targets are draining: the containers serve in-flight requests
+		}
+		out = append(out, agentapi.Assignment{TaskArn: t.TaskArn, DesiredStatus: desired, Spec: buildSpec(&t, td)})
 	}
 	return out, nil
 }

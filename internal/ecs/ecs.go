@@ -49,6 +49,8 @@ type API struct {
 
 	encodedMu sync.Mutex
 	encoded   map[string]encodedEntry // DescribeServices encodings by service key
+
+	lb LoadBalancing // nil: no load balancer wired in
 }
 
 // Config holds what the API needs besides the store.

@@ -125,6 +125,7 @@ func (a *API) stopTask(ctx context.Context, cluster, arn, reason, code string) e
 			return nil
 		}
 		now := a.now()
+		t.TideDrainUntil = drainUntil(t, now) // a load-balanced task drains before it stops
 		t.DesiredStatus, t.StoppingAt, t.StopCode, t.StoppedReason = "STOPPED", awsjson.At(now), code, reason
 		t.Version++
 		if t.TideHost == "" {

@@ -23,6 +23,9 @@ func (a *API) reconcileService(ctx context.Context, cluster string, svc *Service
 			checked[t.TaskDefinitionArn] = hasHealthCheck(td)
 		}
 	}
+	if err := a.reconcileTargets(ctx, cluster, svc, tasks); err != nil {
+		return err
+	}
 	plan := planService(svc, tasks, checked, a.agentCfg.DeploymentSettle, a.now())
 	var events []string
 	var stopped []string
@@ -133,6 +136,7 @@ func (a *API) startServiceTasks(ctx context.Context, cluster string, svc *Servic
 	var ids []string
 	for range n {
 		t := a.newTask(spec, "")
+		t.TideActivating = a.lb != nil && len(svc.LoadBalancers) > 0
 		writes = append(writes, store.Put(taskKey(cluster, taskID(t.TaskArn)), mustJSON(t), store.MustBeNew))
 		ids = append(ids, "(task "+taskID(t.TaskArn)+")")
 	}

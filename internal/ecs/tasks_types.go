@@ -53,6 +53,13 @@ type Task struct {
 	// The placement rules the task was started with (RunTask or service).
 	TidePlacementConstraints []PlacementConstraint `json:"tidePlacementConstraints,omitempty"`
 	TidePlacementStrategy    []PlacementStrategy   `json:"tidePlacementStrategy,omitempty"`
+	// Load balancing (services with loadBalancers): TideActivating holds a
+	// task in ACTIVATING until its targets are healthy; TideTargets are the
+	// targets registered for it; TideDrainUntil holds its containers
+	// running, DEACTIVATING, until its targets have drained.
+	TideActivating bool          `json:"tideActivating,omitempty"`
+	TideTargets    []TaskTarget  `json:"tideTargets,omitempty"`
+	TideDrainUntil *awsjson.Time `json:"tideDrainUntil,omitempty"`
 }
 
 // Container is one container of a task.
