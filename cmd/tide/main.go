@@ -90,6 +90,7 @@ func runServer(args []string) error {
 	hbTimeout := fs.Duration("agent-heartbeat-timeout", 15*time.Second, "silence after which an agent counts as disconnected and its tasks are replaced")
 	retention := fs.Duration("stopped-task-retention", time.Hour, "how long stopped tasks stay visible in DescribeTasks")
 	anonPull := fs.Bool("registry-anonymous-pull", false, "let clients without credentials pull from the registry")
+	lbBind := fs.String("lb-bind", "127.0.0.1", "address the load balancers' listeners bind (0.0.0.0: every interface)")
 	lifecycleEvery := fs.Duration("lifecycle-interval", time.Minute, "how often ECR lifecycle policies are applied")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -112,7 +113,7 @@ func runServer(args []string) error {
 		DataDir: *dataDir, Listen: *listen, EtcdEndpoints: eps, Region: *region, AccountID: *account,
 		Credentials: server.Credentials{AccessKeyID: *akid, SecretAccessKey: *secret}, Log: log,
 		LocalAgent: *localAgent, Runtime: *rt, LocalCPU: int32(*localCPU), LocalMemory: int32(*localMem),
-		AnonymousPull: *anonPull, LifecycleInterval: *lifecycleEvery,
+		AnonymousPull: *anonPull, LifecycleInterval: *lifecycleEvery, LBBindHost: *lbBind,
 		Agent: ecs.AgentConfig{HeartbeatTimeout: *hbTimeout, StoppedTaskRetention: *retention},
 	})
 	if err != nil {

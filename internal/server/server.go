@@ -27,6 +27,7 @@ import (
 	"tide/internal/ecr"
 	"tide/internal/ecs"
 	"tide/internal/edge"
+	"tide/internal/lb"
 	"tide/internal/logs"
 	"tide/internal/registry"
 	"tide/internal/runtime/pick"
@@ -50,6 +51,8 @@ type Config struct {
 	Runtime    string
 	// AnonymousPull lets clients without credentials pull from the registry.
 	AnonymousPull bool
+	// LBBindHost is the address load balancer listeners bind; empty: 127.0.0.1.
+	LBBindHost string
 	// LifecycleInterval is how often the leader applies ECR lifecycle
 	// policies; 0 means every minute.
 	LifecycleInterval time.Duration
@@ -70,6 +73,8 @@ type Server struct {
 	logs     *logs.API
 	registry *registry.Registry
 	ecr      *ecr.API
+	lb       *lb.DataPlane
+	lbConfig interface{ Config() *lb.Config } // the ELBv2 API; nil: no load balancers
 	http     *http.Server
 	listener net.Listener
 	creds    Credentials
@@ -129,7 +134,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	e.Register(s.ecr.Service())
 	s.ecs.MountAgentAPI(e)
 	e.Handle("GET /_tide/health", http.HandlerFunc(s.health))
-	e.Handle("GET /metrics", http.HandlerFunc(s.ecs.ServeMetrics))
+	s.lb = lb.New(lb.Options{BindHost: cfg.LBBindHost, Log: s.log.With("component", "lb")})
+	e.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.ecs.ServeMetrics(w, r)
+		s.lb.WriteMetrics(w)
+	}))
 
 	s.listener, err = net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -145,6 +154,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	})
 	s.wg.Go(func() { s.campaign(runCtx) })
 	s.wg.Go(func() { s.registry.RunGC(runCtx, 10*time.Minute) }) // every server: blobs are on its disk
+	s.wg.Go(func() { s.runDataPlane(runCtx) })                   // every server serves every listener
 	if cfg.LocalAgent {
 		if err := s.startLocalAgent(ctx); err != nil {
 			s.Shutdown(context.Background())
@@ -255,6 +265,34 @@ func (s *Server) lead(ctx context.Context) error {
 		return errors.New("lost leadership")
 	}
 	return nil
+}
+
+// runDataPlane hands the load balancer's data plane a new configuration
+// whenever the store has moved, until ctx ends; then it closes the data plane.
+func (s *Server) runDataPlane(ctx context.Context) {
+	defer s.lb.Close()
+	if s.lbConfig == nil {
+		<-ctx.Done()
+		return
+	}
+	var applied int64 = -1
+	var retry time.Time
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if rev := s.store.Revision(); rev != applied || (!retry.IsZero() && time.Now().After(retry)) {
+			applied, retry = rev, time.Time{}
+			if err := s.lb.Apply(s.lbConfig.Config()); err != nil {
+				s.log.Warn("load balancer configuration", "err", err) // a port in use: try again shortly
+				retry = time.Now().Add(5 * time.Second)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // runLifecycle applies the repositories' lifecycle policies every interval
