@@ -72,6 +72,15 @@ func main() {
 	mux.HandleFunc("/health", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "healthy")
 	})
+	mux.HandleFunc("/sleep/", func(w http.ResponseWriter, r *http.Request) {
+		d, err := time.ParseDuration(strings.TrimPrefix(r.URL.Path, "/sleep/"))
+		if err != nil || d > time.Minute {
+			http.Error(w, "bad duration", http.StatusBadRequest)
+			return
+		}
+		time.Sleep(d)
+		fmt.Fprintf(w, "slept %s on %s\n", d, name)
+	})
 	mux.HandleFunc("/env/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, os.Getenv(strings.TrimPrefix(r.URL.Path, "/env/")))
 	})
