@@ -153,6 +153,9 @@ func (a *API) CreateService(ctx context.Context, in *CreateServiceInput) (*Servi
 		if err := checkLoadBalancers(in.LoadBalancers, td); err != nil {
 			return nil, err
 		}
+		if err := a.checkTargetGroups(in.LoadBalancers, td); err != nil {
+			return nil, err
+		}
 		svc.TaskDefinition = td.TaskDefinitionARN
 		svc.Deployments = []*Deployment{a.newDeployment(svc)}
 	} else {
@@ -281,6 +284,27 @@ func validatePlacement(cons []PlacementConstraint, strat []PlacementStrategy) er
 			}
 		default:
 			return awserr.InvalidParameter("1 validation error detected: Value '%s' at 'placementStrategy.1.member.type' failed to satisfy constraint: Member must satisfy enum value set: [random, spread, binpack]", ps.Type)
+		}
+	}
+	return nil
+}
+
+// checkTargetGroups checks, when a load balancer is wired in, that the
+// target groups exist and suit the task's network mode, with ECS's errors.
+func (a *API) checkTargetGroups(lbs []LoadBalancer, td *taskdef.TaskDefinition) error {
+	if a.lb == nil {
+		return nil
+	}
+	for _, l := range lbs {
+		if l.TargetGroupArn == "" {
+			continue
+		}
+		tt, _, ok := a.lb.TargetGroup(l.TargetGroupArn)
+		if !ok {
+			return awserr.InvalidParameter("Unable to assume role and validate the specified targetGroupArn. Please verify that the ECS service role being passed has the proper permissions.")
+		}
+		if td.NetworkMode == "awsvpc" && tt != "ip" {
+			return awserr.InvalidParameter("The provided target group %s has target type %s, which is incompatible with the awsvpc network mode specified in the task definition.", l.TargetGroupArn, tt)
 		}
 	}
 	return nil
