@@ -1,8 +1,9 @@
 // Package edge is Tide's single HTTP front door: every AWS API, the health
 // endpoint and (later) the registry share one listener. It authenticates AWS
-// requests with Signature V4, routes AWS JSON requests by X-Amz-Target to the
-// operation handlers that services register, and translates errors, once, into
-// the AWS wire shape.
+// requests with Signature V4, routes AWS JSON requests by X-Amz-Target and
+// awsquery requests (form-encoded, query.go) by Version and Action to the
+// operation handlers that services register, and translates errors, once,
+// into the AWS wire shape of the caller's protocol.
 //
 // It knows no service's semantics; services know nothing of HTTP.
 package edge
@@ -43,6 +44,7 @@ type Edge struct {
 	log      *slog.Logger
 	verifier *sigv4.Verifier
 	services map[string]*Service
+	queries  map[string]*QueryService // by Version
 	mux      *http.ServeMux
 }
 
@@ -137,6 +139,10 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(ctx)
 	if r.Method == http.MethodPost && r.URL.Path == "/" && r.Header.Get("X-Amz-Target") != "" {
 		e.serveJSON(w, r)
+		return
+	}
+	if isQuery(r) {
+		e.serveQuery(w, r)
 		return
 	}
 	e.mux.ServeHTTP(w, r)

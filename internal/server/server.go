@@ -27,6 +27,7 @@ import (
 	"tide/internal/ecr"
 	"tide/internal/ecs"
 	"tide/internal/edge"
+	"tide/internal/elbv2"
 	"tide/internal/lb"
 	"tide/internal/logs"
 	"tide/internal/registry"
@@ -74,7 +75,7 @@ type Server struct {
 	registry *registry.Registry
 	ecr      *ecr.API
 	lb       *lb.DataPlane
-	lbConfig interface{ Config() *lb.Config } // the ELBv2 API; nil: no load balancers
+	elbv2    *elbv2.API
 	http     *http.Server
 	listener net.Listener
 	creds    Credentials
@@ -135,6 +136,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.ecs.MountAgentAPI(e)
 	e.Handle("GET /_tide/health", http.HandlerFunc(s.health))
 	s.lb = lb.New(lb.Options{BindHost: cfg.LBBindHost, Log: s.log.With("component", "lb")})
+	s.elbv2 = elbv2.New(s.store, s.log.With("api", "elbv2"), elbv2.Config{Region: cfg.Region, AccountID: cfg.AccountID, ResolveInstance: resolveInstance, Health: s.lb})
+	e.RegisterQuery(s.elbv2.Service())
+	s.ecs.SetLoadBalancing(loadBalancing{api: s.elbv2, dp: s.lb})
 	e.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.ecs.ServeMetrics(w, r)
 		s.lb.WriteMetrics(w)
@@ -258,6 +262,7 @@ func (s *Server) lead(ctx context.Context) error {
 	}()
 	var lifecycle sync.WaitGroup
 	lifecycle.Go(func() { s.runLifecycle(lctx, cmp.Or(s.cfg.LifecycleInterval, time.Minute)) })
+	lifecycle.Go(func() { s.sweepTargets(lctx) })
 	s.ecs.Run(lctx, time.Second)
 	cancel()
 	lifecycle.Wait()
@@ -271,10 +276,6 @@ func (s *Server) lead(ctx context.Context) error {
 // whenever the store has moved, until ctx ends; then it closes the data plane.
 func (s *Server) runDataPlane(ctx context.Context) {
 	defer s.lb.Close()
-	if s.lbConfig == nil {
-		<-ctx.Done()
-		return
-	}
 	var applied int64 = -1
 	var retry time.Time
 	t := time.NewTicker(100 * time.Millisecond)
@@ -282,7 +283,7 @@ func (s *Server) runDataPlane(ctx context.Context) {
 	for {
 		if rev := s.store.Revision(); rev != applied || (!retry.IsZero() && time.Now().After(retry)) {
 			applied, retry = rev, time.Time{}
-			if err := s.lb.Apply(s.lbConfig.Config()); err != nil {
+			if err := s.lb.Apply(s.elbv2.Config()); err != nil {
 				s.log.Warn("load balancer configuration", "err", err) // a port in use: try again shortly
 				retry = time.Now().Add(5 * time.Second)
 			}
@@ -291,6 +292,23 @@ func (s *Server) runDataPlane(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// sweepTargets forgets deregistered targets whose drain has ended, every
+// second while this server leads.
+func (s *Server) sweepTargets(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.elbv2.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("load balancer targets", "err", err)
 		}
 	}
 }

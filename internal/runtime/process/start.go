@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -80,7 +81,17 @@ func (r *Runtime) start(ctx context.Context, dir string, spec runtime.TaskSpec) 
 	// Find every program first, so that a mistake starts nothing.
 	argvs := make([][]string, len(spec.Containers))
 	for i, c := range spec.Containers {
-		bindings, err := r.allocatePorts(spec.TaskArn, c.PortMappings)
+		mappings := c.PortMappings
+		if spec.NetworkMode == "awsvpc" {
+			// An awsvpc task has an address of its own on ECS, so its host
+			// port is its container port; host processes share one address,
+			// so each gets a free port instead (in PORT, as always).
+			mappings = slices.Clone(mappings)
+			for j := range mappings {
+				mappings[j].HostPort = 0
+			}
+		}
+		bindings, err := r.allocatePorts(spec.TaskArn, mappings)
 		if err != nil {
 			return ts, fmt.Errorf("container %s: %w", c.Name, err)
 		}
