@@ -253,3 +253,46 @@ func TestALBDrainingFinishesInFlight(t *testing.T) {
 		t.Fatalf("in-flight request during the drain: %s", got)
 	}
 }
+
+// TestALBUnhealthyTargetReplaced: tasks whose targets fail the load
+// balancer's health checks are stopped with ECS's reason and replaced.
+func TestALBUnhealthyTargetReplaced(t *testing.T) {
+	bin := buildWebapp(t)
+	s := startServerWithAgent(t, t.TempDir(), "process")
+	ctx := context.Background()
+	tg, _ := albSetup(t, s, 1)
+	must[*elb.ModifyTargetGroupOutput](t)(albClient(s).ModifyTargetGroup(ctx, &elb.ModifyTargetGroupInput{TargetGroupArn: aws.String(tg), HealthCheckPath: aws.String("/missing")}))
+	c := s.ecsClient()
+	must[*ecs.CreateClusterOutput](t)(c.CreateCluster(ctx, &ecs.CreateClusterInput{}))
+	rev1 := must[*ecs.RegisterTaskDefinitionOutput](t)(c.RegisterTaskDefinition(ctx, webappDef(bin, "1"))).TaskDefinition
+	must[*ecs.CreateServiceOutput](t)(c.CreateService(ctx, &ecs.CreateServiceInput{
+		ServiceName: aws.String("web"), TaskDefinition: rev1.TaskDefinitionArn, DesiredCount: aws.Int32(1),
+		LaunchType: types.LaunchTypeFargate, NetworkConfiguration: awsvpc,
+		LoadBalancers: []types.LoadBalancer{{TargetGroupArn: aws.String(tg), ContainerName: aws.String("app"), ContainerPort: aws.Int32(8080)}},
+	}))
+	want := "Task failed ELB health checks in (target-group " + tg + ")"
+	poll(t, 60*time.Second, 500*time.Millisecond, "a task stopped for failing ELB health checks", func() (bool, string) {
+		l := must[*ecs.ListTasksOutput](t)(c.ListTasks(ctx, &ecs.ListTasksInput{ServiceName: aws.String("web"), DesiredStatus: types.DesiredStatusStopped}))
+		if len(l.TaskArns) == 0 {
+			_, st := healthyTargets(t, s, tg)
+			return false, "no stopped task; targets " + st
+		}
+		d := must[*ecs.DescribeTasksOutput](t)(c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Tasks: l.TaskArns}))
+		for _, tk := range d.Tasks {
+			if aws.ToString(tk.StoppedReason) == want {
+				return true, ""
+			}
+		}
+		return false, tasksState(d.Tasks)
+	})
+	// The service keeps its desired count with a replacement.
+	poll(t, 30*time.Second, 500*time.Millisecond, "a replacement task", func() (bool, string) {
+		sv := describeService(t, c, "web")
+		return sv.PendingCount+sv.RunningCount >= 1 || len(activeTasks(t, c)) >= 1, serviceState(sv)
+	})
+}
+
+func activeTasks(t *testing.T, c *ecs.Client) []string {
+	l := must[*ecs.ListTasksOutput](t)(c.ListTasks(context.Background(), &ecs.ListTasksInput{ServiceName: aws.String("web"), DesiredStatus: types.DesiredStatusRunning}))
+	return l.TaskArns
+}
