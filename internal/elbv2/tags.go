@@ -285,6 +285,9 @@ func (a *API) updateTags(ctx context.Context, arn string, fn func(map[string]str
 			rule.Tags = tags
 			return err
 		})
+		if isCode(err, "ListenerNotFound") {
+			return ruleNotFound()
+		}
 		return err
 	}
 	return invalid("'%s' is not a valid resource ARN", arn)
