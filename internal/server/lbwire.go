@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -44,28 +43,8 @@ func (l loadBalancing) DeregisterTargets(ctx context.Context, tg string, ts []ec
 	return l.api.DeregisterTargets(ctx, tg, descriptions(ts))
 }
 
-// TargetStates: the registered targets, with the data plane's health, or
-// initial when it has not checked them yet.
-func (l loadBalancing) TargetStates(tgARN string) map[string]string {
-	g, ok := l.api.TargetGroupByARN(tgARN)
-	out := map[string]string{}
-	if !ok {
-		return out
-	}
-	health := l.dp.TargetHealth(tgARN)
-	for _, t := range g.Targets {
-		key := t.ID + ":" + strconv.Itoa(t.Port)
-		switch h, seen := health[key]; {
-		case t.Draining:
-			out[key] = lb.StateDraining
-		case seen:
-			out[key] = h.State
-		default:
-			out[key] = lb.StateInitial
-		}
-	}
-	return out
-}
+// TargetStates: the registered targets with the states DescribeTargetHealth reports.
+func (l loadBalancing) TargetStates(tgARN string) map[string]string { return l.api.TargetStates(tgARN) }
 
 // resolveInstance reaches an instance target (a container instance's EC2
 // ID) on this host: agents on other hosts are not addressable yet.
