@@ -2,9 +2,19 @@ package e2e
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -295,4 +305,101 @@ func TestALBUnhealthyTargetReplaced(t *testing.T) {
 func activeTasks(t *testing.T, c *ecs.Client) []string {
 	l := must[*ecs.ListTasksOutput](t)(c.ListTasks(context.Background(), &ecs.ListTasksInput{ServiceName: aws.String("web"), DesiredStatus: types.DesiredStatusRunning}))
 	return l.TaskArns
+}
+
+// TestALBRulesAndHTTPS drives routing through the API against real
+// backends: a path rule forwards to a second group, a header rule answers
+// with a fixed response, and an HTTPS listener (certificate from files, a
+// Tide extension) serves the same rules.
+func TestALBRulesAndHTTPS(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	ctx := context.Background()
+	c := albClient(s)
+	backend := func(name string) (string, int32) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "%s %s", name, r.URL.Path) }))
+		t.Cleanup(srv.Close)
+		_, p, _ := strings.Cut(srv.Listener.Addr().String(), ":")
+		n, _ := strconv.Atoi(p)
+		return "127.0.0.1", int32(n)
+	}
+	lbArn := must[*elb.CreateLoadBalancerOutput](t)(c.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("rules"), Subnets: []string{"subnet-a"}})).LoadBalancers[0].LoadBalancerArn
+	group := func(name, backendName string) *string {
+		tg := must[*elb.CreateTargetGroupOutput](t)(c.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
+			Name: aws.String(name), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80), VpcId: aws.String("vpc-local"), TargetType: elbtypes.TargetTypeEnumIp,
+			HealthCheckIntervalSeconds: aws.Int32(5), HealthyThresholdCount: aws.Int32(2),
+		})).TargetGroups[0].TargetGroupArn
+		ip, port := backend(backendName)
+		must[*elb.RegisterTargetsOutput](t)(c.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tg, Targets: []elbtypes.TargetDescription{{Id: aws.String(ip), Port: aws.Int32(port)}}}))
+		return tg
+	}
+	web, api := group("web", "web"), group("api", "api")
+
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeSelfSigned(t, certFile, keyFile)
+	ports := map[elbtypes.ProtocolEnum]int32{}
+	for _, proto := range []elbtypes.ProtocolEnum{elbtypes.ProtocolEnumHttp, elbtypes.ProtocolEnumHttps} {
+		addr, _ := freeAddr()
+		p, _ := strconv.Atoi(addr[strings.LastIndexByte(addr, ':')+1:])
+		in := &elb.CreateListenerInput{LoadBalancerArn: lbArn, Protocol: proto, Port: aws.Int32(int32(p)),
+			DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: web}}}
+		if proto == elbtypes.ProtocolEnumHttps {
+			in.Certificates = []elbtypes.Certificate{{CertificateArn: aws.String("file://" + certFile + ",file://" + keyFile)}}
+		}
+		l := must[*elb.CreateListenerOutput](t)(c.CreateListener(ctx, in)).Listeners[0].ListenerArn
+		must[*elb.CreateRuleOutput](t)(c.CreateRule(ctx, &elb.CreateRuleInput{ListenerArn: l, Priority: aws.Int32(10),
+			Conditions: []elbtypes.RuleCondition{{Field: aws.String("path-pattern"), Values: []string{"/api/*"}}},
+			Actions:    []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: api}}}))
+		must[*elb.CreateRuleOutput](t)(c.CreateRule(ctx, &elb.CreateRuleInput{ListenerArn: l, Priority: aws.Int32(5),
+			Conditions: []elbtypes.RuleCondition{{Field: aws.String("http-header"), HttpHeaderConfig: &elbtypes.HttpHeaderConditionConfig{HttpHeaderName: aws.String("X-Maintenance"), Values: []string{"on"}}}},
+			Actions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbtypes.FixedResponseActionConfig{
+				StatusCode: aws.String("503"), ContentType: aws.String("text/plain"), MessageBody: aws.String("down for maintenance")}}}}))
+		ports[proto] = int32(p)
+	}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	for _, tc := range []struct {
+		scheme string
+		port   int32
+	}{{"http", ports[elbtypes.ProtocolEnumHttp]}, {"https", ports[elbtypes.ProtocolEnumHttps]}} {
+		base := fmt.Sprintf("%s://127.0.0.1:%d", tc.scheme, tc.port)
+		for _, rc := range []struct{ path, hdr, want string }{
+			{"/api/users", "", "200 api /api/users"},
+			{"/index.html", "", "200 web /index.html"},
+			{"/api/users", "on", "503 down for maintenance"},
+		} {
+			var got string
+			poll(t, 15*time.Second, 200*time.Millisecond, base+rc.path, func() (bool, string) {
+				req, _ := http.NewRequest("GET", base+rc.path, nil)
+				if rc.hdr != "" {
+					req.Header.Set("X-Maintenance", rc.hdr)
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					return false, err.Error()
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				got = fmt.Sprint(resp.StatusCode, " ", string(b))
+				return got == rc.want, got
+			})
+		}
+	}
+}
+
+// writeSelfSigned writes a self-signed certificate for 127.0.0.1 and its key.
+func writeSelfSigned(t *testing.T, certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "tide-test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
 }
