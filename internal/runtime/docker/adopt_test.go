@@ -120,9 +120,10 @@ func TestStats(t *testing.T) {
 	if u.MemoryBytes == 0 || !u.At.After(u1.At) {
 		t.Errorf("usage: %+v", u)
 	}
-	// Half a core, capped: about 0.5 s of CPU per second of wall time.
+	// Half a core, capped: at most about 0.5 s of CPU per second of wall
+	// time (less when other work on the machine competes for the cores).
 	cores := float64(u.CPUNanos-u1.CPUNanos) / float64(u.At.Sub(u1.At).Nanoseconds())
-	if cores < 0.3 || cores > 0.7 {
-		t.Errorf("busy container used %.2f cores, want about 0.5 (its cap)", cores)
+	if cores < 0.05 || cores > 0.7 {
+		t.Errorf("busy container used %.2f cores, want some and at most about 0.5 (its cap)", cores)
 	}
 }
