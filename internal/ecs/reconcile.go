@@ -75,7 +75,11 @@ func (a *API) reconcileServices(ctx context.Context) error {
 // makes it INACTIVE.
 func (a *API) drainService(ctx context.Context, cluster, key string, s *Service) error {
 	left := false
-	for _, t := range a.serviceTasks(cluster, s.ServiceName) {
+	tasks := a.serviceTasks(cluster, s.ServiceName)
+	if err := a.reconcileTargets(ctx, cluster, s, tasks); err != nil { // deregister and drain, as for a scale-in
+		return err
+	}
+	for _, t := range tasks {
 		if t.LastStatus == "STOPPED" {
 			continue
 		}
