@@ -23,10 +23,11 @@ type DataPlane struct {
 
 	transport *http.Transport
 	proxy     *httputil.ReverseProxy
-	pool      *connPool
-	bufs      *sync.Pool
 	hcClient  *http.Client
 	table     atomic.Pointer[table]
+	healthGen atomic.Uint64 // bumped whenever a target's state changes
+	readBufs  sync.Pool     // *[]byte of readBufSize, for client connections
+	outBufs   sync.Pool     // *[]byte of outBufSize
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -76,8 +77,8 @@ func New(opts Options) *DataPlane {
 		},
 	}
 	dp.proxy = dp.newReverseProxy()
-	dp.pool = newConnPool()
-	dp.bufs = &sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+	dp.readBufs.New = func() any { b := make([]byte, readBufSize); return &b }
+	dp.outBufs.New = func() any { b := make([]byte, 0, outBufSize); return &b }
 	dp.table.Store(&table{byPort: map[int]*compiledListener{}, groups: map[string]*group{}})
 	return dp
 }
@@ -101,12 +102,14 @@ type compiledRule struct {
 	action Action
 }
 
-// boundListener is a listening socket with its server.
+// boundListener is a listening socket with its server: the data plane's
+// own HTTP/1.1 loop (fast) for HTTP, backed by srv; srv alone for HTTPS.
 type boundListener struct {
 	port       int
 	protocol   string
 	cert, key  string
 	srv        *http.Server
+	fast       *h1server
 	ln         net.Listener
 	done       chan struct{}
 	listenerID string
@@ -137,7 +140,7 @@ func (dp *DataPlane) Apply(cfg *Config) error {
 
 	seen := map[string]bool{}
 	for _, tg := range cfg.TargetGroups {
-		g := &group{cfg: tg, used: used[tg.ARN]}
+		g := &group{cfg: tg, used: used[tg.ARN], gen: &dp.healthGen}
 		g.cfg.HealthCheck = tg.HealthCheck.withDefaults()
 		g.stats = dp.tgStatsFor(tg.ARN)
 		for _, tc := range tg.Targets {
@@ -156,8 +159,9 @@ func (dp *DataPlane) Apply(cfg *Config) error {
 				if t != nil {
 					dp.stopChecker(id)
 				}
-				t = newTarget(key, addr, tc.AZ, now)
+				t = newTarget(key, addr, tc.AZ, now, &dp.healthGen)
 				t.drainCtx, t.drainCancel = context.WithCancel(dp.ctx)
+				context.AfterFunc(t.drainCtx, t.conns.stop) // the drain deadline ends the exchanges in flight
 				dp.targets[id] = t
 			}
 			if tc.Draining {
@@ -257,9 +261,14 @@ func (dp *DataPlane) bind(l Listener) error {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
 		bl.ln = tls.NewListener(ln, srv.TLSConfig)
 	}
+	serve := func() error { return srv.Serve(bl.ln) }
+	if l.Protocol != "HTTPS" {
+		bl.fast = newH1Server(dp, port, ln, srv)
+		serve = bl.fast.serve
+	}
 	go func() {
 		defer close(bl.done)
-		if err := srv.Serve(bl.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := serve(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			dp.log.Warn("listener stopped", "port", port, "err", err)
 		}
 	}()
@@ -273,6 +282,10 @@ func (dp *DataPlane) unbind(bl *boundListener) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		if bl.fast != nil {
+			bl.fast.shutdown(ctx)
+			return
+		}
 		bl.srv.Shutdown(ctx)
 	}()
 }
@@ -317,6 +330,7 @@ func (dp *DataPlane) drain(id string, t *target, deadline time.Time) {
 		return
 	}
 	t.draining = true
+	t.gen.Add(1)
 	t.health = TargetHealth{State: StateDraining, Reason: "Target.DeregistrationInProgress", Description: "Target deregistration is in progress"}
 	t.healthySince = time.Time{}
 	t.drainTimer = time.AfterFunc(time.Until(deadline), t.drainCancel)
@@ -342,7 +356,11 @@ func (dp *DataPlane) Close() {
 	defer dp.mu.Unlock()
 	dp.cancel()
 	for port, bl := range dp.listeners {
-		bl.srv.Close()
+		if bl.fast != nil {
+			bl.fast.close()
+		} else {
+			bl.srv.Close()
+		}
 		<-bl.done
 		delete(dp.listeners, port)
 	}
@@ -350,7 +368,9 @@ func (dp *DataPlane) Close() {
 		dp.stopChecker(id)
 	}
 	dp.transport.CloseIdleConnections()
-	dp.pool.closeAll()
+	for _, t := range dp.targets {
+		t.conns.closeIdle()
+	}
 }
 
 func (t *target) isDraining() (TargetHealth, bool) {
@@ -363,5 +383,6 @@ func (t *target) setUnused() {
 	t.mu.Lock()
 	t.health = TargetHealth{State: StateUnused, Reason: "Target.NotInUse", Description: "Target group is not configured to receive traffic from the load balancer"}
 	t.okRun, t.bad, t.healthySince = 0, 0, time.Time{}
+	t.gen.Add(1)
 	t.mu.Unlock()
 }

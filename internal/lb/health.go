@@ -136,6 +136,12 @@ func (c *checker) record(ok bool, reason, desc string, now time.Time) {
 	if t.draining {
 		return
 	}
+	before := t.health.State
+	defer func() {
+		if t.health.State != before {
+			t.gen.Add(1)
+		}
+	}()
 	if ok {
 		t.okRun++
 		t.bad = 0
@@ -162,6 +168,7 @@ func (t *target) setInitial() {
 	if t.health.State == StateInitial || t.health.State == StateUnused {
 		t.health = TargetHealth{State: StateInitial, Reason: "Elb.InitialHealthChecking", Description: "Initial health checks in progress"}
 		t.okRun, t.bad = 0, 0
+		t.gen.Add(1)
 	}
 	t.mu.Unlock()
 }

@@ -7,6 +7,50 @@ import (
 	"strings"
 )
 
+// reqView is what rules read of a request: its method, host (without the
+// port), decoded path, raw query, headers and source address. It is filled
+// from net/http's Request or from the data plane's own HTTP/1.1 parser,
+// whose strings point into the connection's read buffer.
+type reqView struct {
+	method, host, path, rawQuery string
+	src                          netip.Addr
+	std                          http.Header // headers when the request came through net/http
+	raw                          []header    // otherwise
+}
+
+// viewOf returns the view of a request served by net/http.
+func viewOf(r *http.Request) reqView {
+	src, _ := netip.ParseAddrPort(r.RemoteAddr)
+	return reqView{method: r.Method, host: stripPort(r.Host), path: r.URL.Path, rawQuery: r.URL.RawQuery, src: src.Addr().Unmap(), std: r.Header}
+}
+
+// stripPort removes a ":port" suffix from a Host header value.
+func stripPort(host string) string {
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
+		return host[:i]
+	}
+	return host
+}
+
+// headerMatch reports whether some value of header name (canonical form)
+// matches one of pats.
+func (v *reqView) headerMatch(name string, pats []pattern) bool {
+	if v.std != nil {
+		for _, s := range v.std[name] {
+			if anyMatch(pats, s) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range v.raw {
+		if h := &v.raw[i]; strings.EqualFold(h.name, name) && anyMatch(pats, h.value) {
+			return true
+		}
+	}
+	return false
+}
+
 // A matcher decides whether a request satisfies one rule's conditions. Rules
 // are compiled once per Config, so matching allocates nothing.
 type matcher struct {
@@ -130,45 +174,36 @@ func compileRule(r Rule) matcher {
 	return m
 }
 
-// match reports whether req (from src) satisfies every condition.
-func (m *matcher) match(req *http.Request, src netip.Addr) bool {
+// match reports whether req satisfies every condition.
+func (m *matcher) match(req *reqView) bool {
 	for i := range m.conds {
-		if !m.conds[i].match(req, src) {
+		if !m.conds[i].match(req) {
 			return false
 		}
 	}
 	return true
 }
 
-func (c *condMatcher) match(req *http.Request, src netip.Addr) bool {
+func (c *condMatcher) match(req *reqView) bool {
 	switch c.field {
 	case "path-pattern":
-		return anyMatch(c.pats, req.URL.Path)
+		return anyMatch(c.pats, req.path)
 	case "host-header":
-		host := req.Host
-		if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
-			host = host[:i]
-		}
-		return anyMatch(c.pats, host)
+		return anyMatch(c.pats, req.host)
 	case "http-header":
-		for _, v := range req.Header[c.header] {
-			if anyMatch(c.pats, v) {
-				return true
-			}
-		}
-		return false
+		return req.headerMatch(c.header, c.pats)
 	case "http-request-method":
 		for _, m := range c.methods {
-			if m == req.Method {
+			if m == req.method {
 				return true
 			}
 		}
 		return false
 	case "query-string":
-		return c.matchQuery(req.URL.RawQuery)
+		return c.matchQuery(req.rawQuery)
 	case "source-ip":
 		for _, p := range c.nets {
-			if p.Contains(src.Unmap()) {
+			if p.Contains(req.src) {
 				return true
 			}
 		}

@@ -58,7 +58,9 @@ func TestRuleConditions(t *testing.T) {
 		{"source ip miss", Condition{Field: "source-ip", Values: []string{"192.168.0.0/16"}}, false},
 	} {
 		m := compileRule(Rule{Conditions: []Condition{tc.c}})
-		if got := m.match(req, src); got != tc.want {
+		v := viewOf(req)
+		v.src = src
+		if got := m.match(&v); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
@@ -73,8 +75,8 @@ func TestMatchAllocatesNothing(t *testing.T) {
 	}})
 	req := httptest.NewRequest("GET", "http://a.example.com/api/x", nil)
 	req.Header.Set("X-Env", "production")
-	src := netip.MustParseAddr("127.0.0.1")
-	if n := testing.AllocsPerRun(1000, func() { m.match(req, src) }); n != 0 {
+	v := viewOf(req)
+	if n := testing.AllocsPerRun(1000, func() { m.match(&v) }); n != 0 {
 		t.Fatalf("%v allocations per match", n)
 	}
 }
@@ -90,11 +92,11 @@ func BenchmarkRoute100Rules(b *testing.B) {
 	}
 	rules = append(rules, compiledRule{matcher: compileRule(Rule{IsDefault: true})})
 	req := httptest.NewRequest("GET", "http://a.example.com/nomatch/path", nil)
-	src := netip.MustParseAddr("127.0.0.1")
+	v := viewOf(req)
 	b.ReportAllocs()
 	for b.Loop() {
 		for i := range rules {
-			if rules[i].match(req, src) {
+			if rules[i].match(&v) {
 				break
 			}
 		}

@@ -10,13 +10,16 @@ import (
 
 // target is the data plane's live view of one registered target. It
 // outlives Config swaps (keyed by group and target), so that health,
-// outstanding requests and slow start carry over a configuration change.
+// outstanding requests, slow start and idle connections carry over a
+// configuration change.
 type target struct {
 	key  string // "id:port"
 	addr string // host:port to dial
 	az   string
 
 	outstanding atomic.Int64
+	gen         *atomic.Uint64 // the data plane's health generation, bumped on every state change
+	conns       backendPool
 
 	mu           sync.Mutex
 	health       TargetHealth
@@ -31,8 +34,8 @@ type target struct {
 	drainCancel context.CancelFunc
 }
 
-func newTarget(key, addr, az string, now time.Time) *target {
-	return &target{key: key, addr: addr, az: az, registeredAt: now,
+func newTarget(key, addr, az string, now time.Time, gen *atomic.Uint64) *target {
+	return &target{key: key, addr: addr, az: az, registeredAt: now, gen: gen,
 		health: TargetHealth{State: StateInitial, Reason: "Elb.RegistrationInProgress", Description: "Target registration is in progress"}}
 }
 
@@ -49,6 +52,46 @@ type group struct {
 	rr      atomic.Uint64
 	used    bool // some listener rule forwards to it
 	stats   *tgStats
+	gen     *atomic.Uint64 // the data plane's health generation
+	cands   atomic.Pointer[candidates]
+}
+
+// candidates are the targets a group picks from, as of one health
+// generation: rebuilt when some target's state changes, so that picking
+// takes no lock and reads no other target's state.
+type candidates struct {
+	gen       uint64
+	list      []*target   // the healthy targets, or every non-draining one when none is (ALB fails open)
+	since     []time.Time // when each became healthy (slow start)
+	rampUntil time.Time   // slow start is over for every target
+}
+
+func (g *group) candidates() *candidates {
+	gen := g.gen.Load()
+	if c := g.cands.Load(); c != nil && c.gen == gen {
+		return c
+	}
+	c := &candidates{gen: gen}
+	var all []*target
+	for _, t := range g.targets {
+		h, since, draining := t.snapshot()
+		if draining {
+			continue
+		}
+		all = append(all, t)
+		if h.State == StateHealthy {
+			c.list = append(c.list, t)
+			c.since = append(c.since, since)
+			if end := since.Add(g.cfg.SlowStart); g.cfg.SlowStart > 0 && end.After(c.rampUntil) {
+				c.rampUntil = end
+			}
+		}
+	}
+	if len(c.list) == 0 {
+		c.list, c.since = all, make([]time.Time, len(all))
+	}
+	g.cands.Store(c)
+	return c
 }
 
 // pick chooses a target for a new request: among healthy targets, or all
@@ -56,24 +99,8 @@ type group struct {
 // algorithm, with slow start. sticky, when it names an eligible target,
 // wins. It returns nil when the group has no target to send to.
 func (g *group) pick(now time.Time, sticky string) *target {
-	var buf [64]*target
-	cands := buf[:0]
-	var weights [64]float64
-	var abuf [64]*target
-	all := abuf[:0]
-	for _, t := range g.targets {
-		h, _, draining := t.snapshot()
-		if draining {
-			continue
-		}
-		all = append(all, t)
-		if h.State == StateHealthy {
-			cands = append(cands, t)
-		}
-	}
-	if len(cands) == 0 {
-		cands = append(cands, all...) // fail open
-	}
+	c := g.candidates()
+	cands := c.list
 	if len(cands) == 0 {
 		return nil
 	}
@@ -87,51 +114,49 @@ func (g *group) pick(now time.Time, sticky string) *target {
 	if len(cands) == 1 {
 		return cands[0]
 	}
-	switch g.cfg.Algorithm {
-	case "least_outstanding_requests":
-		start := int(g.rr.Add(1))
-		best := cands[start%len(cands)]
-		for i := 1; i < len(cands); i++ {
-			t := cands[(start+i)%len(cands)]
-			if t.outstanding.Load() < best.outstanding.Load() {
+	if g.cfg.Algorithm == "least_outstanding_requests" {
+		start := int(g.rr.Add(1) % uint64(len(cands)))
+		best := cands[start]
+		for i := 1; i < len(cands) && best.outstanding.Load() > 0; i++ {
+			if t := cands[(start+i)%len(cands)]; t.outstanding.Load() < best.outstanding.Load() {
 				best = t
 			}
 		}
 		return best
 	}
-	// Slow start (and weighted_random) weigh each target; a target in slow
-	// start gets a share that grows linearly from 0 to 1 over the window.
-	ramping := false
-	ws := weights[:0]
-	if len(cands) > len(weights) {
-		ws = make([]float64, 0, len(cands))
+	if now.Before(c.rampUntil) {
+		return c.pickRamping(now, g.cfg.SlowStart)
 	}
-	total := 0.0
-	for _, t := range cands {
-		w := 1.0
-		if g.cfg.SlowStart > 0 {
-			_, since, _ := t.snapshot()
-			if !since.IsZero() {
-				if el := now.Sub(since); el < g.cfg.SlowStart {
-					w = max(float64(el)/float64(g.cfg.SlowStart), 0.01)
-					ramping = true
-				}
+	if g.cfg.Algorithm == "weighted_random" {
+		return cands[rand.IntN(len(cands))]
+	}
+	return cands[(g.rr.Add(1)-1)%uint64(len(cands))]
+}
+
+// pickRamping picks at random, each target weighted by its slow start: a
+// share that grows linearly from 0 to 1 over the window.
+func (c *candidates) pickRamping(now time.Time, window time.Duration) *target {
+	weight := func(i int) float64 {
+		if since := c.since[i]; !since.IsZero() {
+			if el := now.Sub(since); el < window {
+				return max(float64(el)/float64(window), 0.01)
 			}
 		}
-		ws = append(ws, w)
-		total += w
+		return 1
 	}
-	if !ramping && g.cfg.Algorithm != "weighted_random" {
-		return cands[int(g.rr.Add(1)-1)%len(cands)]
+	total := 0.0
+	for i := range c.list {
+		total += weight(i)
 	}
 	x := rand.Float64() * total
-	for i, w := range ws {
+	for i := range c.list {
+		w := weight(i)
 		if x < w {
-			return cands[i]
+			return c.list[i]
 		}
 		x -= w
 	}
-	return cands[len(cands)-1]
+	return c.list[len(c.list)-1]
 }
 
 // pickGroup chooses one group of a weighted forward action.

@@ -2,15 +2,12 @@ package lb
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,10 +42,10 @@ func (dp *DataPlane) serve(port int, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l.stats.requests.Add(1)
-	src, _ := netip.ParseAddrPort(r.RemoteAddr)
+	v := viewOf(r)
 	for i := range l.rules {
 		rule := &l.rules[i]
-		if !rule.match(r, src.Addr()) {
+		if !rule.match(&v) {
 			continue
 		}
 		dp.act(tbl, l, rule.action, w, r)
@@ -69,7 +66,14 @@ func (dp *DataPlane) act(tbl *table, l *compiledListener, a Action, w http.Respo
 		}
 		dp.fixed(w, fr.StatusCode, fr.ContentType, fr.Body)
 	case "redirect":
-		redirect(w, r, l, a.Redirect)
+		proto := "http"
+		if r.TLS != nil {
+			proto = "https"
+		}
+		code, loc := redirectTarget(a.Redirect, proto, r.Host, r.URL.Path, r.URL.RawQuery, l.port)
+		w.Header().Set("Location", loc)
+		w.Header().Set("Server", "awselb/2.0")
+		w.WriteHeader(code)
 	case "forward":
 		dp.forward(tbl, l, a, w, r)
 	default:
@@ -103,11 +107,7 @@ func (dp *DataPlane) forward(tbl *table, l *compiledListener, a Action, w http.R
 	sticky := ""
 	st := g.cfg.Stickiness
 	if st.Enabled {
-		name := cookieLB
-		if st.Type == "app_cookie" {
-			name = cookieApp
-		}
-		if c, err := r.Cookie(name); err == nil {
+		if c, err := r.Cookie(stickyCookie(&st)); err == nil {
 			sticky = decodeSticky(c.Value, g.cfg.ARN, now)
 		}
 	}
@@ -122,7 +122,7 @@ func (dp *DataPlane) forward(tbl *table, l *compiledListener, a Action, w http.R
 
 	rt := &route{t: t, g: g, l: l, start: now, sticky: st.Enabled && sticky != t.key}
 	if r.Header.Get("Upgrade") == "" {
-		dp.proxyFast(w, r, rt)
+		dp.proxyStd(w, r, rt)
 		return
 	}
 	// Upgrades (WebSocket) go through httputil.ReverseProxy, which hijacks
@@ -139,15 +139,21 @@ func (dp *DataPlane) forward(tbl *table, l *compiledListener, a Action, w http.R
 
 // elbError answers a request the load balancer itself fails.
 func (dp *DataPlane) elbError(l *compiledListener, g *group, w http.ResponseWriter, code int) {
+	l.stats.countError(code)
+	dp.fixed(w, code, "text/html", elbErrorBody(code))
+}
+
+// elbErrorBody is the page ALB answers its own errors with.
+func elbErrorBody(code int) string {
 	switch code {
 	case 502:
-		l.stats.elb5xx[0].Add(1)
+		return "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
 	case 503:
-		l.stats.elb5xx[1].Add(1)
+		return "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n"
 	case 504:
-		l.stats.elb5xx[2].Add(1)
+		return "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n"
 	}
-	dp.fixed(w, code, "text/html", fmt.Sprintf("<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n</body>\r\n</html>\r\n", code, http.StatusText(code), code, http.StatusText(code)))
+	return fmt.Sprintf("<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n</body>\r\n</html>\r\n", code, http.StatusText(code), code, http.StatusText(code))
 }
 
 // newReverseProxy returns the proxy every listener shares: it rewrites the
@@ -169,7 +175,7 @@ func (dp *DataPlane) newReverseProxy() *httputil.ReverseProxy {
 			pr.Out.Header.Set("X-Forwarded-Proto", proto)
 			pr.Out.Header.Set("X-Forwarded-Port", strconv.Itoa(rt.l.port))
 			pr.Out.Header.Del("X-Forwarded-Host")
-			pr.Out.Header.Set("X-Amzn-Trace-Id", traceID(pr.In.Header.Get("X-Amzn-Trace-Id")))
+			pr.Out.Header.Set("X-Amzn-Trace-Id", string(appendTraceID(nil, pr.In.Header.Get("X-Amzn-Trace-Id"), time.Now())))
 		},
 		ModifyResponse: func(resp *http.Response) error {
 			rt := resp.Request.Context().Value(routeKey{}).(*route)
@@ -199,8 +205,24 @@ func (dp *DataPlane) newReverseProxy() *httputil.ReverseProxy {
 	}
 }
 
-// setSticky sets the stickiness cookie that sends the client back to rt's target.
+// stickyCookie is the name of the cookie that carries a group's stickiness.
+func stickyCookie(st *Stickiness) string {
+	if st.Type == "app_cookie" {
+		return cookieApp
+	}
+	return cookieLB
+}
+
+// setSticky sets the stickiness cookies that send the client back to rt's target.
 func (dp *DataPlane) setSticky(h http.Header, rt *route) {
+	for _, c := range stickyCookies(rt) {
+		h.Add("Set-Cookie", c)
+	}
+}
+
+// stickyCookies returns the Set-Cookie values that send the client back to
+// rt's target.
+func stickyCookies(rt *route) []string {
 	st := rt.g.cfg.Stickiness
 	d := st.Duration
 	if d <= 0 {
@@ -208,14 +230,12 @@ func (dp *DataPlane) setSticky(h http.Header, rt *route) {
 	}
 	exp := time.Now().Add(d)
 	val := encodeSticky(rt.t.key, rt.g.cfg.ARN, exp)
-	name := cookieLB
-	if st.Type == "app_cookie" {
-		name = cookieApp
-	}
-	h.Add("Set-Cookie", (&http.Cookie{Name: name, Value: val, Expires: exp, Path: "/"}).String())
+	name := stickyCookie(&st)
+	out := []string{(&http.Cookie{Name: name, Value: val, Expires: exp, Path: "/"}).String()}
 	if name == cookieLB {
-		h.Add("Set-Cookie", (&http.Cookie{Name: "AWSALBCORS", Value: val, Expires: exp, Path: "/", SameSite: http.SameSiteNoneMode, Secure: true}).String())
+		out = append(out, (&http.Cookie{Name: "AWSALBCORS", Value: val, Expires: exp, Path: "/", SameSite: http.SameSiteNoneMode, Secure: true}).String())
 	}
+	return out
 }
 
 // A sticky cookie names the group and target and its expiry; ALB encrypts
@@ -238,21 +258,19 @@ func decodeSticky(v, group string, now time.Time) string {
 	return key
 }
 
-// redirect answers a redirect action, with ALB's #{...} substitutions.
-func redirect(w http.ResponseWriter, r *http.Request, l *compiledListener, rd *Redirect) {
+// redirectTarget returns a redirect action's status code and Location,
+// with ALB's #{...} substitutions, for a request with the given protocol,
+// Host header, decoded path and raw query.
+func redirectTarget(rd *Redirect, proto, hostHeader, path, rawQuery string, listenerPort int) (int, string) {
 	if rd == nil {
 		rd = &Redirect{}
 	}
-	proto := "http"
-	if r.TLS != nil {
-		proto = "https"
-	}
-	host, _, err := net.SplitHostPort(r.Host)
+	host, _, err := net.SplitHostPort(hostHeader)
 	if err != nil {
-		host = r.Host
+		host = hostHeader
 	}
-	sub := strings.NewReplacer("#{protocol}", proto, "#{host}", host, "#{port}", strconv.Itoa(l.port),
-		"#{path}", strings.TrimPrefix(r.URL.Path, "/"), "#{query}", r.URL.RawQuery)
+	sub := strings.NewReplacer("#{protocol}", proto, "#{host}", host, "#{port}", strconv.Itoa(listenerPort),
+		"#{path}", strings.TrimPrefix(path, "/"), "#{query}", rawQuery)
 	or := func(v, def string) string {
 		if v == "" {
 			v = def
@@ -260,7 +278,7 @@ func redirect(w http.ResponseWriter, r *http.Request, l *compiledListener, rd *R
 		return sub.Replace(v)
 	}
 	p := strings.ToLower(or(rd.Protocol, proto))
-	port := or(rd.Port, strconv.Itoa(l.port))
+	port := or(rd.Port, strconv.Itoa(listenerPort))
 	u := p + "://" + or(rd.Host, host)
 	if !(p == "http" && port == "80" || p == "https" && port == "443") {
 		u += ":" + port
@@ -269,27 +287,10 @@ func redirect(w http.ResponseWriter, r *http.Request, l *compiledListener, rd *R
 	if q := or(rd.Query, "#{query}"); q != "" {
 		u += "?" + q
 	}
-	code := http.StatusFound
 	if rd.StatusCode == 301 {
-		code = http.StatusMovedPermanently
+		return http.StatusMovedPermanently, u
 	}
-	w.Header().Set("Location", u)
-	w.Header().Set("Server", "awselb/2.0")
-	w.WriteHeader(code)
-}
-
-// traceID keeps a client's X-Amzn-Trace-Id and adds a Root if it has none.
-func traceID(in string) string {
-	if strings.Contains(in, "Root=") {
-		return in
-	}
-	var b [12]byte
-	rand.Read(b[:])
-	root := fmt.Sprintf("Root=1-%08x-%s", time.Now().Unix(), hex.EncodeToString(b[:]))
-	if in == "" {
-		return root
-	}
-	return root + ";" + in
+	return http.StatusFound, u
 }
 
 // bufferPool gives the proxy 32 KiB copy buffers.

@@ -15,6 +15,18 @@ type lbStats struct {
 	elb5xx   [4]atomic.Int64 // 502, 503, 504, other 5XX the load balancer answered
 }
 
+// countError counts an error the load balancer answered itself.
+func (s *lbStats) countError(code int) {
+	switch code {
+	case 502:
+		s.elb5xx[0].Add(1)
+	case 503:
+		s.elb5xx[1].Add(1)
+	case 504:
+		s.elb5xx[2].Add(1)
+	}
+}
+
 // tgStats counts a target group's requests and its targets' answers.
 type tgStats struct {
 	requests  atomic.Int64
