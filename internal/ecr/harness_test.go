@@ -11,8 +11,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
+	"tide/internal/clocktest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,32 +39,13 @@ const (
 	testAcct   = "000000000000"
 )
 
-// clock is a settable clock shared by the registry (push times, token
-// expiry) and the ECR API (lifecycle evaluation).
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
 // harness is the ECR API and the OCI registry over a real embedded etcd,
 // behind a real edge that verifies signatures, on a loopback HTTP server:
 // the assembly server.Start makes, with an injected clock.
 type harness struct {
 	api   *ecr.API
 	reg   *registry.Registry
-	clock *clock
+	clock *clocktest.Clock
 	url   string
 	host  string // host:port, the registry's address
 	sdk   *awsecr.Client
@@ -84,7 +65,7 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	h := &harness{clock: &clock{t: time.Now().UTC()}}
+	h := &harness{clock: clocktest.New(time.Now().UTC())}
 	secret := func(id string) (string, bool) { return testSecret, id == testKey }
 	h.reg, err = registry.New(st, t.TempDir(), quiet, registry.Config{Region: testRegion, AccountID: testAcct, Secret: secret, Now: h.clock.Now})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"tide/internal/clocktest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,24 +33,6 @@ const (
 	testRegion = "us-east-1"
 	testAcct   = "000000000000"
 )
-
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // fakeHealth is a data plane's health reports, set by tests.
 type fakeHealth struct {
@@ -94,7 +77,7 @@ func (i *instances) resolve(id string) (string, bool) {
 type harness struct {
 	api    *API
 	st     *store.Store
-	clock  *clock
+	clock  *clocktest.Clock
 	health *fakeHealth
 	inst   *instances
 	url    string
@@ -117,7 +100,7 @@ func newHarness(t testing.TB) *harness {
 	}
 	t.Cleanup(st.Close)
 	h := &harness{
-		st: st, clock: &clock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}, health: &fakeHealth{},
+		st: st, clock: clocktest.New(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)), health: &fakeHealth{},
 		inst: &instances{hosts: map[string]string{"i-0123456789abcdef0": "10.0.0.5"}}, dir: t.TempDir(),
 	}
 	h.api = New(st, quiet, Config{Region: testRegion, AccountID: testAcct, Now: h.clock.Now, ResolveInstance: h.inst.resolve, Health: h.health})

@@ -10,8 +10,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
+	"tide/internal/clocktest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,32 +31,13 @@ const (
 	testAcct   = "000000000000"
 )
 
-// clock is a settable clock; it starts at the wall time, so that events
-// stamped now are accepted.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // harness is the Logs API over a real embedded etcd, behind a real edge
 // that verifies signatures, on a loopback HTTP server.
 type harness struct {
 	api   *API
 	st    *store.Store
 	dir   string
-	clock *clock
+	clock *clocktest.Clock
 	url   string
 	sdk   *cloudwatchlogs.Client
 }
@@ -75,7 +56,7 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	h := &harness{st: st, dir: t.TempDir(), clock: &clock{t: time.Now()}}
+	h := &harness{st: st, dir: t.TempDir(), clock: clocktest.New(time.Now())}
 	h.api = h.open(t)
 	ed := edge.New(quiet, &sigv4.Verifier{Region: testRegion, Secret: func(id string) (string, bool) {
 		return testSecret, id == testKey

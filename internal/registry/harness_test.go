@@ -9,8 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
+	"tide/internal/clocktest"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -25,29 +25,12 @@ const (
 	testSecret = "registryTestSecret/0123456789abcdefghij"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // harness is a registry over a real embedded etcd, served on loopback.
 type harness struct {
 	reg   *Registry
 	st    *store.Store
 	dir   string
-	clock *clock
+	clock *clocktest.Clock
 	srv   *httptest.Server
 	host  string // host:port, as image references name it
 	token string // a valid registry password
@@ -67,7 +50,7 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	h := &harness{st: st, dir: t.TempDir(), clock: &clock{t: time.Now()}}
+	h := &harness{st: st, dir: t.TempDir(), clock: clocktest.New(time.Now())}
 	h.reg, err = New(st, h.dir, quiet, Config{
 		Region: "us-east-1", AccountID: "000000000000", Now: h.clock.Now,
 		Secret: func(id string) (string, bool) { return testSecret, id == testKey },
