@@ -113,6 +113,7 @@ type boundListener struct {
 	ln         net.Listener
 	done       chan struct{}
 	listenerID string
+	open       atomic.Int64 // client connections (ActiveConnectionCount)
 }
 
 // Apply makes cfg the data plane's configuration: it binds new listeners,
@@ -252,6 +253,14 @@ func (dp *DataPlane) bind(l Listener) error {
 		ErrorLog:          slog.NewLogLogger(dp.log.Handler(), slog.LevelDebug),
 	}
 	bl := &boundListener{port: l.Port, protocol: l.Protocol, cert: l.CertFile, key: l.KeyFile, srv: srv, ln: ln, done: make(chan struct{}), listenerID: l.ARN}
+	srv.ConnState = func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			bl.open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			bl.open.Add(-1)
+		}
+	}
 	if l.Protocol == "HTTPS" {
 		cert, err := tls.LoadX509KeyPair(l.CertFile, l.KeyFile)
 		if err != nil {
@@ -263,7 +272,7 @@ func (dp *DataPlane) bind(l Listener) error {
 	}
 	serve := func() error { return srv.Serve(bl.ln) }
 	if l.Protocol != "HTTPS" {
-		bl.fast = newH1Server(dp, port, ln, srv)
+		bl.fast = newH1Server(dp, port, ln, srv, &bl.open)
 		serve = bl.fast.serve
 	}
 	go func() {

@@ -44,14 +44,15 @@ type h1server struct {
 	std     *http.Server     // serves the connections handed over
 	handoff *handoffListener // std's listener
 
+	open    *atomic.Int64 // the listener's client connections (ActiveConnectionCount)
 	closing atomic.Bool
 	mu      sync.Mutex
 	conns   map[*h1conn]struct{}
 	active  sync.WaitGroup // connection goroutines
 }
 
-func newH1Server(dp *DataPlane, port int, ln net.Listener, std *http.Server) *h1server {
-	return &h1server{dp: dp, port: port, ln: ln, std: std, conns: map[*h1conn]struct{}{},
+func newH1Server(dp *DataPlane, port int, ln net.Listener, std *http.Server, open *atomic.Int64) *h1server {
+	return &h1server{dp: dp, port: port, ln: ln, std: std, open: open, conns: map[*h1conn]struct{}{},
 		handoff: &handoffListener{addr: ln.Addr(), ch: make(chan net.Conn), done: make(chan struct{})}}
 }
 
@@ -86,6 +87,7 @@ func (s *h1server) serve() error {
 		}
 		s.conns[hc] = struct{}{}
 		s.active.Add(1)
+		s.open.Add(1)
 		s.mu.Unlock()
 		go hc.serve()
 	}
@@ -188,6 +190,7 @@ func (c *h1conn) serve() {
 		s.mu.Lock()
 		delete(s.conns, c)
 		s.mu.Unlock()
+		s.open.Add(-1) // a handed-over connection is counted again by net/http's ConnState
 		s.active.Done()
 	}()
 	for {

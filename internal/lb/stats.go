@@ -3,6 +3,7 @@ package lb
 import (
 	"fmt"
 	"io"
+	"math/bits"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,7 @@ type tgStats struct {
 	codes     [4]atomic.Int64 // target 2XX, 3XX, 4XX, 5XX
 	respNanos atomic.Int64    // sum of TargetResponseTime
 	respCount atomic.Int64
+	respHist  [LatencyBuckets]atomic.Int64 // TargetResponseTime by LatencyBucket
 }
 
 func (s *tgStats) observe(code int, d time.Duration) {
@@ -41,6 +43,33 @@ func (s *tgStats) observe(code int, d time.Duration) {
 	}
 	s.respNanos.Add(int64(d))
 	s.respCount.Add(1)
+	s.respHist[LatencyBucket(d)].Add(1)
+}
+
+// LatencyBuckets is the number of buckets of the response-time histogram:
+// microseconds 0-3 exactly, then four buckets per power of two (each under
+// 25% wide) up to 2^32 µs, about 72 minutes.
+const LatencyBuckets = 4 + 30*4
+
+// LatencyBucket returns the histogram bucket of d.
+func LatencyBucket(d time.Duration) int {
+	us := uint64(max(d, 0) / time.Microsecond)
+	if us < 4 {
+		return int(us)
+	}
+	e := bits.Len64(us) - 1 // 2 or more
+	i := 4 + (e-2)*4 + int((us>>(e-2))&3)
+	return min(i, LatencyBuckets-1)
+}
+
+// LatencyBucketValue returns the middle of bucket i.
+func LatencyBucketValue(i int) time.Duration {
+	if i < 4 {
+		return time.Duration(i) * time.Microsecond
+	}
+	e, m := (i-4)/4+2, uint64((i-4)%4)
+	lo, hi := (4+m)<<(e-2), (5+m)<<(e-2)
+	return time.Duration(lo+hi) * time.Microsecond / 2
 }
 
 func (dp *DataPlane) lbStatsFor(arn string) *lbStats {
@@ -80,7 +109,10 @@ type TGCounters struct {
 	Target2XX, Target3XX, Target4XX, Target5XX int64
 	TargetResponseTimeSum                      time.Duration
 	TargetResponses                            int64
+	TargetResponseTimes                        [LatencyBuckets]int64 // counts by LatencyBucket
 	HealthyHostCount, UnHealthyHostCount       int
+	RegisteredHostCount                        int // not draining
+	LoadBalancerARN                            string
 }
 
 // Counters returns the current counters.
@@ -92,16 +124,39 @@ func (dp *DataPlane) Counters() Counters {
 		c.LoadBalancers[arn] = LBCounters{RequestCount: s.requests.Load(), ELB502: s.elb5xx[0].Load(), ELB503: s.elb5xx[1].Load(), ELB504: s.elb5xx[2].Load(), ELB5XX: s.elb5xx[3].Load()}
 	}
 	tbl := dp.table.Load()
+	lbOf := map[string]string{} // target group ARN -> the load balancer forwarding to it
+	for _, l := range tbl.byPort {
+		for _, r := range l.rules {
+			for _, wg := range r.action.TargetGroups {
+				lbOf[wg.ARN] = l.lbARN
+			}
+		}
+	}
+	for _, bl := range dp.listeners {
+		if l := tbl.byPort[bl.port]; l != nil {
+			lc := c.LoadBalancers[l.lbARN]
+			lc.ActiveConnectionCount += bl.open.Load()
+			c.LoadBalancers[l.lbARN] = lc
+		}
+	}
 	for arn, s := range dp.tgStats {
 		tc := TGCounters{RequestCount: s.requests.Load(), Target2XX: s.codes[0].Load(), Target3XX: s.codes[1].Load(), Target4XX: s.codes[2].Load(), Target5XX: s.codes[3].Load(),
 			TargetResponseTimeSum: time.Duration(s.respNanos.Load()), TargetResponses: s.respCount.Load()}
+		for i := range s.respHist {
+			tc.TargetResponseTimes[i] = s.respHist[i].Load()
+		}
+		tc.LoadBalancerARN = lbOf[arn]
 		if g := tbl.groups[arn]; g != nil {
 			for _, t := range g.targets {
-				switch h, _, _ := t.snapshot(); h.State {
+				h, _, _ := t.snapshot()
+				switch h.State {
 				case StateHealthy:
 					tc.HealthyHostCount++
 				case StateUnhealthy:
 					tc.UnHealthyHostCount++
+				}
+				if h.State != StateDraining {
+					tc.RegisteredHostCount++
 				}
 			}
 		}
