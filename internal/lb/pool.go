@@ -3,6 +3,7 @@ package lb
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,16 +83,49 @@ func (g *group) candidates() *candidates {
 		if h.State == StateHealthy {
 			c.list = append(c.list, t)
 			c.since = append(c.since, since)
-			if end := since.Add(g.cfg.SlowStart); g.cfg.SlowStart > 0 && end.After(c.rampUntil) {
-				c.rampUntil = end
-			}
 		}
 	}
 	if len(c.list) == 0 {
 		c.list, c.since = all, make([]time.Time, len(all))
 	}
+	if g.cfg.SlowStart > 0 {
+		c.rampUntil = slowStarts(c.since, g.cfg.SlowStart)
+	}
 	g.cands.Store(c)
 	return c
+}
+
+// slowStarts decides which targets are in slow start, as ALB does: a
+// target enters it when it becomes healthy only if another healthy target
+// is not in slow start at that moment (so the first target of an empty
+// group, and targets that turn healthy together in it, take their full
+// share at once). It zeroes since for the targets not in slow start and
+// returns when the last ramp ends.
+func slowStarts(since []time.Time, window time.Duration) (rampUntil time.Time) {
+	order := make([]int, len(since))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return since[a].Compare(since[b]) })
+	ramps := make([]bool, len(since))
+	for k, i := range order {
+		for _, j := range order[:k] {
+			if since[j].Before(since[i]) && (!ramps[j] || !since[j].Add(window).After(since[i])) {
+				ramps[i] = true
+				break
+			}
+		}
+	}
+	for i, r := range ramps {
+		if !r {
+			since[i] = time.Time{}
+			continue
+		}
+		if end := since[i].Add(window); end.After(rampUntil) {
+			rampUntil = end
+		}
+	}
+	return rampUntil
 }
 
 // pick chooses a target for a new request: among healthy targets, or all
