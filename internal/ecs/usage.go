@@ -23,6 +23,7 @@ type usageBook struct {
 type taskUsage struct {
 	cluster, family, service string
 	containers               map[string]runtime.Usage
+	prev                     map[string]runtime.Usage // the sample before, for rates
 	seen                     time.Time
 }
 
@@ -33,7 +34,8 @@ func (b *usageBook) record(cluster, group, family string, st runtime.TaskStatus,
 	if b.tasks == nil {
 		b.tasks = map[string]taskUsage{}
 	}
-	tu := taskUsage{cluster: cluster, family: family, containers: map[string]runtime.Usage{}, seen: now}
+	tu := taskUsage{cluster: cluster, family: family, containers: map[string]runtime.Usage{}, prev: map[string]runtime.Usage{}, seen: now}
+	old := b.tasks[st.TaskArn]
 	if s, ok := strings.CutPrefix(group, "service:"); ok {
 		tu.service = s
 	}
@@ -42,6 +44,11 @@ func (b *usageBook) record(cluster, group, family string, st runtime.TaskStatus,
 		if c.State == runtime.StateRunning && !c.Usage.At.IsZero() {
 			tu.containers[c.Name] = c.Usage
 			running = true
+			if o, ok := old.containers[c.Name]; ok && o.At.Before(c.Usage.At) {
+				tu.prev[c.Name] = o
+			} else if p, ok := old.prev[c.Name]; ok {
+				tu.prev[c.Name] = p // the same sample reported again
+			}
 		}
 	}
 	if running {
