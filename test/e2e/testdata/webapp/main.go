@@ -2,7 +2,8 @@
 // runtime. Built static and copied into a FROM scratch image, it runs as:
 //
 //	webapp          serve HTTP on :$PORT (default 8080): "ok <hostname>" on /,
-//	                200 on /health, the value of variable NAME on /env/NAME
+//	                200 on /health, the value of variable NAME on /env/NAME,
+//	                a pause on /sleep/DURATION, a busy CPU on /burn/DURATION
 //	webapp health   GET http://127.0.0.1:$PORT/health; exit 0 on 200, else 1
 //	                (a CMD health check for an image without a shell)
 //	webapp crash    exit 1 after 200 ms
@@ -80,6 +81,20 @@ func main() {
 		}
 		time.Sleep(d)
 		fmt.Fprintf(w, "slept %s on %s\n", d, name)
+	})
+	mux.HandleFunc("/burn/", func(w http.ResponseWriter, r *http.Request) {
+		d, err := time.ParseDuration(strings.TrimPrefix(r.URL.Path, "/burn/"))
+		if err != nil || d > time.Minute {
+			http.Error(w, "bad duration", http.StatusBadRequest)
+			return
+		}
+		n := 0
+		for end := time.Now().Add(d); time.Now().Before(end); {
+			for range 10000 {
+				n++
+			}
+		}
+		fmt.Fprintf(w, "burned %s on %s (%d)\n", d, name, n)
 	})
 	mux.HandleFunc("/env/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, os.Getenv(strings.TrimPrefix(r.URL.Path, "/env/")))
