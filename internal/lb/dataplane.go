@@ -18,8 +18,9 @@ import (
 
 // DataPlane serves every listener of a Config and health checks its targets.
 type DataPlane struct {
-	log      *slog.Logger
-	bindHost string
+	log          *slog.Logger
+	bindHost     string
+	initialCheck time.Duration
 
 	transport *http.Transport
 	proxy     *httputil.ReverseProxy
@@ -45,6 +46,11 @@ type Options struct {
 	// BindHost is the address listeners bind ("127.0.0.1" by default; "0.0.0.0" for every interface).
 	BindHost string
 	Log      *slog.Logger
+	// InitialCheckInterval, when set and shorter than a group's interval,
+	// is how often a target in its initial health checks is checked, so a
+	// new task takes traffic within seconds (Tide's fast timing profile;
+	// ALB checks new targets at the group's interval, 5 s at the least).
+	InitialCheckInterval time.Duration
 }
 
 // New returns a data plane serving nothing until Apply.
@@ -57,7 +63,7 @@ func New(opts Options) *DataPlane {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	dp := &DataPlane{
-		log: opts.Log, bindHost: opts.BindHost, ctx: ctx, cancel: cancel,
+		log: opts.Log, bindHost: opts.BindHost, initialCheck: opts.InitialCheckInterval, ctx: ctx, cancel: cancel,
 		listeners: map[int]*boundListener{}, targets: map[string]*target{}, checkers: map[string]*checker{},
 		lbStats: map[string]*lbStats{}, tgStats: map[string]*tgStats{},
 	}
@@ -318,7 +324,7 @@ func (dp *DataPlane) ensureChecker(id string, t *target, hc HealthCheck) {
 	}
 	t.setInitial()
 	ctx, cancel := context.WithCancel(dp.ctx)
-	c := &checker{t: t, hc: hc, client: dp.hcClient, cancel: cancel, done: make(chan struct{})}
+	c := &checker{t: t, hc: hc, initial: dp.initialCheck, client: dp.hcClient, cancel: cancel, done: make(chan struct{})}
 	dp.checkers[id] = c
 	go c.run(ctx)
 }

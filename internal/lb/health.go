@@ -71,11 +71,12 @@ func matchCode(matcher string, code int) bool {
 
 // checker health checks one target of one group until its context ends.
 type checker struct {
-	t      *target
-	hc     HealthCheck
-	client *http.Client
-	cancel context.CancelFunc
-	done   chan struct{}
+	t       *target
+	hc      HealthCheck
+	initial time.Duration // the interval while the target is initial; 0: hc.Interval
+	client  *http.Client
+	cancel  context.CancelFunc
+	done    chan struct{}
 }
 
 // run checks at every interval, the first at once, and moves the target's
@@ -96,8 +97,21 @@ func (c *checker) run(ctx context.Context) {
 			return
 		}
 		c.record(ok, reason, desc, time.Now())
-		t.Reset(c.hc.Interval)
+		t.Reset(c.interval())
 	}
+}
+
+// interval is the time to the next check.
+func (c *checker) interval() time.Duration {
+	if c.initial > 0 && c.initial < c.hc.Interval {
+		c.t.mu.Lock()
+		initial := c.t.health.State == StateInitial
+		c.t.mu.Unlock()
+		if initial {
+			return c.initial
+		}
+	}
+	return c.hc.Interval
 }
 
 func (c *checker) probe(ctx context.Context) (ok bool, reason, desc string) {
