@@ -10,10 +10,10 @@ import (
 
 var evalEnd = time.Date(2026, 11, 22, 10, 5, 0, 0, time.UTC)
 
-// series turns AWS's table notation ("0 - X - X", oldest first, one
+// tableSeries turns AWS's table notation ("0 - X - X", oldest first, one
 // symbol per period ending at evalEnd) into datapoints: 0 does not breach
 // a threshold of 70 (GreaterThanThreshold), X does, - is missing.
-func series(t *testing.T, s string, period time.Duration) []Datapoint {
+func tableSeries(t *testing.T, s string, period time.Duration) []Datapoint {
 	t.Helper()
 	syms := strings.Fields(s)
 	var out []Datapoint
@@ -83,7 +83,7 @@ func TestMissingDataTables(t *testing.T) {
 			for i, treat := range treatments {
 				r := Rule{Period: 5 * time.Minute, EvaluationPeriods: tab.n, DatapointsToAlarm: tab.m,
 					Threshold: 70, ComparisonOperator: "GreaterThanThreshold", TreatMissingData: treat, Statistic: "Average"}
-				got := verdictOf(Evaluate(r, evalEnd, series(t, row.points, r.Period), StateOK, evalEnd))
+				got := verdictOf(Evaluate(r, evalEnd, tableSeries(t, row.points, r.Period), StateOK, evalEnd))
 				if got != row.want[i] {
 					t.Errorf("%d of %d, %q, %s: got %s, want %s", tab.m, tab.n, row.points, treat, got, row.want[i])
 				}
@@ -151,7 +151,10 @@ func TestEvaluateReasons(t *testing.T) {
 		want: Outcome{State: StateAlarm, Reason: "Threshold Crossed: no datapoints were received for 3 periods and 3 missing datapoints were treated as [Breaching]."},
 	}, {
 		name: "nothing, notBreaching, one period",
-		rule: func(r Rule) Rule { r.TreatMissingData, r.EvaluationPeriods, r.DatapointsToAlarm = "notBreaching", 1, 1; return r },
+		rule: func(r Rule) Rule {
+			r.TreatMissingData, r.EvaluationPeriods, r.DatapointsToAlarm = "notBreaching", 1, 1
+			return r
+		},
 		want: Outcome{State: StateOK, Reason: "Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching]."},
 	}, {
 		name:   "filled in as breaching",
