@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"tide/internal/awserr"
@@ -64,6 +65,7 @@ type API struct {
 	log   *slog.Logger
 	cfg   Config
 	now   func() time.Time
+	seq   atomic.Uint64 // orders the history items this server writes
 }
 
 // New returns the alarm API over st.

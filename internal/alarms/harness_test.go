@@ -113,7 +113,9 @@ func (h *harness) raw(t testing.TB, action, params string) rawResult {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	xml.Unmarshal(b, &e)
 	return rawResult{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message, Body: string(b)}
 }

@@ -35,10 +35,13 @@ type historyItem struct {
 
 func historyKeyPrefix(name string) string { return historyPrefix + escapeName(name) + "/" }
 
-func historyKey(name string, t time.Time) string {
+// historyKey orders an alarm's items by time, then by the order this
+// server wrote them (items of one moment: the state change, then its
+// actions); the random tail keeps servers' keys apart.
+func (a *API) historyKey(name string, t time.Time) string {
 	var b [4]byte
 	rand.Read(b[:])
-	return historyKeyPrefix(name) + fmt.Sprintf("%016x", t.UnixNano()) + "-" + hex.EncodeToString(b[:])
+	return historyKeyPrefix(name) + fmt.Sprintf("%016x-%012x-", t.UnixNano(), a.seq.Add(1)) + hex.EncodeToString(b[:])
 }
 
 // historyWrites returns the writes that add items to an alarm's history
@@ -48,7 +51,7 @@ func (a *API) historyWrites(name string, items ...historyItem) []store.Write {
 	var writes []store.Write
 	for _, it := range items {
 		b, _ := json.Marshal(it)
-		writes = append(writes, store.Put(historyKey(name, it.Timestamp), b, store.MustBeNew))
+		writes = append(writes, store.Put(a.historyKey(name, it.Timestamp), b, store.MustBeNew))
 	}
 	cutoff := a.now().Add(-a.cfg.HistoryRetention)
 	existing := a.store.List(historyKeyPrefix(name)) // oldest first: keys sort by time

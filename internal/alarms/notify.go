@@ -1,6 +1,7 @@
 package alarms
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 )
@@ -47,8 +48,7 @@ func (a *API) notification(r *record, t transition) (subject, message string) {
 		OKActions: nonNil(r.OKActions), AlarmActions: nonNil(r.AlarmActions), InsufficientDataActions: nonNil(r.InsufficientDataActions),
 		Trigger: trigger(r),
 	}
-	b, _ := json.Marshal(n)
-	return subject, string(b)
+	return subject, marshal(n)
 }
 
 // notice is the notification document, in AWS's member order.
@@ -171,4 +171,16 @@ func triggerStats(qs []MetricDataQuery) []triggerStat {
 		out = append(out, ts)
 	}
 	return out
+}
+
+// marshal encodes v as JSON without escaping <, > and &, as AWS writes
+// its documents ("OK -> ALARM").
+func marshal(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic("alarms: encode document: " + err.Error()) // plain data: cannot fail
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -2,7 +2,6 @@ package alarms
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 
@@ -206,6 +205,5 @@ func (a *API) alarmJSON(r *record) string {
 		}
 		h.Metrics = append(h.Metrics, hq)
 	}
-	b, _ := json.Marshal(h)
-	return string(b)
+	return marshal(h)
 }
