@@ -167,14 +167,10 @@ func (a *API) describeAlarmHistory(_ context.Context, in *DescribeAlarmHistoryIn
 	items := a.historyItems(in)
 	ascending := deref(in.ScanBy) == "TimestampAscending"
 	slices.SortFunc(items, func(x, y keyedItem) int {
-		c := x.item.Timestamp.Compare(y.item.Timestamp)
-		if c == 0 {
-			c = strings.Compare(x.key, y.key)
+		if ascending {
+			return compareItems(x, y)
 		}
-		if !ascending {
-			c = -c
-		}
-		return c
+		return -compareItems(x, y)
 	})
 	start := 0
 	if in.NextToken != nil {
@@ -206,6 +202,19 @@ func (a *API) describeAlarmHistory(_ context.Context, in *DescribeAlarmHistoryIn
 type keyedItem struct {
 	key  string
 	item historyItem
+}
+
+// compareItems orders items by time, then by the order they were written
+// (the tail of their key: time, sequence, random), then by key.
+func compareItems(x, y keyedItem) int {
+	if c := x.item.Timestamp.Compare(y.item.Timestamp); c != 0 {
+		return c
+	}
+	tail := func(k string) string { return k[strings.LastIndexByte(k, '/')+1:] }
+	if c := strings.Compare(tail(x.key), tail(y.key)); c != 0 {
+		return c
+	}
+	return strings.Compare(x.key, y.key)
 }
 
 // historyItems returns the items the filters select, unsorted.
@@ -248,20 +257,14 @@ func tokenIndex(token string, items []keyedItem, ascending bool) (int, error) {
 	if err != nil || !ok || perr != nil {
 		return 0, invalidToken()
 	}
-	at := time.Unix(0, nanos)
-	return slices.IndexFunc(append(items, keyedItem{}), func(k keyedItem) bool {
-		if k.key == "" {
-			return true
+	last := keyedItem{key: key, item: historyItem{Timestamp: time.Unix(0, nanos)}}
+	for i, k := range items {
+		c := compareItems(k, last)
+		if (ascending && c > 0) || (!ascending && c < 0) {
+			return i, nil
 		}
-		c := k.item.Timestamp.Compare(at)
-		if c == 0 {
-			c = strings.Compare(k.key, key)
-		}
-		if ascending {
-			return c > 0
-		}
-		return c < 0
-	}), nil
+	}
+	return len(items), nil
 }
 
 func invalidToken() error {
