@@ -92,9 +92,9 @@ type MetricAlarm struct {
 	AlarmDescription                   *string           `json:"AlarmDescription,omitempty"`
 	AlarmConfigurationUpdatedTimestamp *awsjson.Time     `json:"AlarmConfigurationUpdatedTimestamp,omitempty"`
 	ActionsEnabled                     *bool             `json:"ActionsEnabled,omitempty"`
-	OKActions                          []string          `json:"OKActions,omitempty"`
-	AlarmActions                       []string          `json:"AlarmActions,omitempty"`
-	InsufficientDataActions            []string          `json:"InsufficientDataActions,omitempty"`
+	OKActions                          []string          `json:"OKActions"`
+	AlarmActions                       []string          `json:"AlarmActions"`
+	InsufficientDataActions            []string          `json:"InsufficientDataActions"`
 	StateValue                         *string           `json:"StateValue,omitempty"`
 	StateReason                        *string           `json:"StateReason,omitempty"`
 	StateReasonData                    *string           `json:"StateReasonData,omitempty"`
@@ -130,11 +130,14 @@ type DescribeAlarmsInput struct {
 	NextToken           *string  `json:"NextToken,omitempty"`
 }
 
+// Lists that AWS always returns (possibly empty) have no omitempty, so
+// that AWS JSON writes them as []; they are never nil.
+
 // DescribeAlarmsOutput is one page of alarms. Tide has no composite
 // alarms; CompositeAlarms is always empty.
 type DescribeAlarmsOutput struct {
-	CompositeAlarms []struct{}    `json:"CompositeAlarms,omitempty"`
-	MetricAlarms    []MetricAlarm `json:"MetricAlarms,omitempty"`
+	CompositeAlarms []struct{}    `json:"CompositeAlarms"`
+	MetricAlarms    []MetricAlarm `json:"MetricAlarms"`
 	NextToken       *string       `json:"NextToken,omitempty"`
 }
 
@@ -151,7 +154,7 @@ type DescribeAlarmsForMetricInput struct {
 
 // DescribeAlarmsForMetricOutput lists the alarms on one metric.
 type DescribeAlarmsForMetricOutput struct {
-	MetricAlarms []MetricAlarm `json:"MetricAlarms,omitempty"`
+	MetricAlarms []MetricAlarm `json:"MetricAlarms"`
 }
 
 // AlarmNamesInput is the input of DeleteAlarms, EnableAlarmActions and
@@ -185,7 +188,7 @@ type AlarmHistoryItem struct {
 
 // DescribeAlarmHistoryOutput is one page of history.
 type DescribeAlarmHistoryOutput struct {
-	AlarmHistoryItems []AlarmHistoryItem `json:"AlarmHistoryItems,omitempty"`
+	AlarmHistoryItems []AlarmHistoryItem `json:"AlarmHistoryItems"`
 	NextToken         *string            `json:"NextToken,omitempty"`
 }
 
@@ -216,7 +219,7 @@ type ListTagsForResourceInput struct {
 
 // ListTagsForResourceOutput lists an alarm's tags.
 type ListTagsForResourceOutput struct {
-	Tags []Tag `json:"Tags,omitempty"`
+	Tags []Tag `json:"Tags"`
 }
 
 // Empty is the output of operations that return nothing.
