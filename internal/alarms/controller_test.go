@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -225,5 +226,71 @@ func TestControllerActions(t *testing.T) {
 	}
 	if n := h.sns.take(); len(n) != 0 {
 		t.Errorf("notifications with actions disabled: %+v", n)
+	}
+}
+
+// TestControllerMetricMath: an alarm on 100*errors/requests, with FILL,
+// evaluated per period from two metrics; and a one-second p90 alarm.
+func TestControllerMetricMath(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	lbDims := []types.Dimension{{Name: aws.String("LoadBalancer"), Value: aws.String("app/web/1")}}
+	stat := func(name, stat string) *types.MetricStat {
+		return &types.MetricStat{Metric: &types.Metric{Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String(name), Dimensions: lbDims},
+			Period: aws.Int32(10), Stat: aws.String(stat)}
+	}
+	must[*cloudwatch.PutMetricAlarmOutput](t)(h.sdk.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{
+		AlarmName: aws.String("error-rate"), EvaluationPeriods: aws.Int32(2), Threshold: aws.Float64(5),
+		ComparisonOperator: types.ComparisonOperatorGreaterThanThreshold, AlarmActions: []string{opsTopic},
+		Metrics: []types.MetricDataQuery{
+			{Id: aws.String("errors"), MetricStat: stat("HTTPCode_Target_5XX_Count", "Sum"), ReturnData: aws.Bool(false)},
+			{Id: aws.String("requests"), MetricStat: stat("RequestCount", "Sum"), ReturnData: aws.Bool(false)},
+			{Id: aws.String("rate"), Expression: aws.String("100 * FILL(errors, 0) / requests"), Label: aws.String("Error rate")},
+		},
+	}))
+	lb := []metrics.Dimension{{Name: "LoadBalancer", Value: "app/web/1"}}
+	for i := range 4 {
+		at := start.Add(time.Duration(i)*10*time.Second + time.Second)
+		h.metrics.put("AWS/ApplicationELB", "RequestCount", lb, at, 100)
+		if i >= 2 {
+			h.metrics.put("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", lb, at, 3, 4) // 7%
+		}
+	}
+	h.clock.Set(start.Add(20*time.Second + time.Second))
+	h.ctrl.Step(ctx) // [10:00:00, 10:00:20): no errors: 0% twice
+	if a := h.describe(t, "error-rate"); a.StateValue != types.StateValueOk {
+		t.Fatalf("without errors: %s %q", a.StateValue, aws.ToString(a.StateReason))
+	}
+	h.advance(t, 20*time.Second) // [10:00:20, 10:00:40): 7% twice
+	a := h.describe(t, "error-rate")
+	want := "Threshold Crossed: 2 datapoints were greater than the threshold (5.0). The most recent datapoints which crossed the threshold: [7.0 (22/11/26 10:00:30), 7.0 (22/11/26 10:00:20)]."
+	if a.StateValue != types.StateValueAlarm || aws.ToString(a.StateReason) != want {
+		t.Fatalf("with errors: %s %q", a.StateValue, aws.ToString(a.StateReason))
+	}
+	if n := h.sns.take(); len(n) != 1 || !strings.Contains(n[0].Message, `"Metrics":[{"Id":"errors","MetricStat":{"Metric":{"Dimensions":[{"value":"app/web/1","name":"LoadBalancer"}],"MetricName":"HTTPCode_Target_5XX_Count","Namespace":"AWS/ApplicationELB"},"Period":10,"Stat":"Sum"},"ReturnData":false}`) {
+		t.Errorf("notifications: %+v", n)
+	}
+
+	// A one-second p90 alarm that ignores low sample counts.
+	must[*cloudwatch.PutMetricAlarmOutput](t)(h.sdk.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{
+		AlarmName: aws.String("latency-p90"), MetricName: aws.String("TargetResponseTime"), Namespace: aws.String("AWS/ApplicationELB"),
+		Dimensions: lbDims, ExtendedStatistic: aws.String("p90"), Period: aws.Int32(1), EvaluationPeriods: aws.Int32(1),
+		Threshold: aws.Float64(0.5), ComparisonOperator: types.ComparisonOperatorGreaterThanThreshold,
+		EvaluateLowSampleCountPercentile: aws.String("ignore"), TreatMissingData: aws.String("ignore"),
+	}))
+	now := h.clock.Now().Truncate(time.Second)
+	slow := make([]float64, 100)
+	for i := range slow {
+		slow[i] = 0.9
+	}
+	h.metrics.put("AWS/ApplicationELB", "TargetResponseTime", lb, now.Add(-2*time.Second), 0.9, 0.9) // too few samples
+	h.advance(t, 0)
+	if a := h.describe(t, "latency-p90"); a.StateValue != types.StateValueInsufficientData {
+		t.Fatalf("p90 over 2 samples: %s %q", a.StateValue, aws.ToString(a.StateReason))
+	}
+	h.metrics.put("AWS/ApplicationELB", "TargetResponseTime", lb, now.Add(-time.Second), slow...)
+	h.advance(t, time.Second)
+	if a := h.describe(t, "latency-p90"); a.StateValue != types.StateValueAlarm {
+		t.Fatalf("p90 over 100 samples: %s %q", a.StateValue, aws.ToString(a.StateReason))
 	}
 }

@@ -283,13 +283,14 @@ func (e evaluation) lowSamples(real []Datapoint) bool {
 	if e.rule.EvaluateLowSampleCountPercentile != "ignore" || len(real) == 0 {
 		return false
 	}
-	p, ok := percentile(e.rule.ExtendedStatistic)
-	if !ok || p <= 0 || p >= 1 {
+	// In percent, so that p90 needs exactly 100 samples, not 100.00000000000003.
+	pct, ok := percentile(e.rule.ExtendedStatistic)
+	if !ok || pct <= 0 || pct >= 100 {
 		return false
 	}
-	need := 10 / p
-	if p >= 0.5 {
-		need = 10 / (1 - p)
+	need := 1000 / pct
+	if pct >= 50 {
+		need = 1000 / (100 - pct)
 	}
 	total := 0.0
 	for _, d := range real {
@@ -298,7 +299,7 @@ func (e evaluation) lowSamples(real []Datapoint) bool {
 	return total < need
 }
 
-// percentile parses "p99" or "p99.9" as a fraction.
+// percentile parses "p99" or "p99.9" as a percentage.
 func percentile(stat string) (float64, bool) {
 	rest, ok := strings.CutPrefix(stat, "p")
 	if !ok {
@@ -308,7 +309,7 @@ func percentile(stat string) (float64, bool) {
 	if err != nil || f < 0 || f > 100 {
 		return 0, false
 	}
-	return f / 100, true
+	return f, true
 }
 
 func plural(n int, noun string) string {

@@ -212,7 +212,7 @@ func statOf(stat string, vs []float64) float64 {
 	}
 	if p, ok := percentile(stat); ok {
 		s := slices.Sorted(slices.Values(vs))
-		return s[int(math.Ceil(p*float64(len(s))))-1]
+		return s[max(0, int(math.Ceil(p/100*float64(len(s))))-1)]
 	}
 	return math.NaN()
 }
