@@ -6,6 +6,16 @@
 // rules and reason texts), and the controller that evaluates every alarm
 // once per period on the leader and fires its actions.
 //
+// Where Tide differs from AWS, on purpose or by choice (docs/alarms.md has
+// the details): periods may be any whole number of seconds from 1 (AWS: 10,
+// 20, 30 or multiples of 60; Config.AWSPeriods restores that), because
+// Tide's metrics have one-second resolution; a period is evaluated Delay
+// (2 s) after it ends, periods aligned to the Unix epoch; the evaluation
+// range is N + max(2, N/3) periods; metric math is a subset (arithmetic,
+// ABS, FILL, SUM/AVG/MIN/MAX of arrays); only SNS and Application Auto
+// Scaling actions execute; DeleteAlarms skips unknown names; history keeps
+// the newest 100 items per alarm for 30 days.
+//
 // It depends on the store, the edge's operation adapter, awserr, awsjson
 // and the metric types; it reads metrics, publishes to SNS topics and
 // invokes scaling policies only through the small interfaces it defines
