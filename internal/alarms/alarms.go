@@ -116,6 +116,10 @@ func (a *API) Operations() map[string]edge.Operation {
 	}
 }
 
+// AlarmARN is the ARN of the alarm named name
+// ("arn:aws:cloudwatch:us-east-1:000000000000:alarm:name").
+func (a *API) AlarmARN(name string) string { return a.arn(name) }
+
 // arn is the ARN of the alarm named name.
 func (a *API) arn(name string) string {
 	return "arn:aws:cloudwatch:" + a.cfg.Region + ":" + a.cfg.AccountID + ":alarm:" + name

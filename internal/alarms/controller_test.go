@@ -294,3 +294,18 @@ func TestControllerMetricMath(t *testing.T) {
 		t.Fatalf("p90 over 100 samples: %s %q", a.StateValue, aws.ToString(a.StateReason))
 	}
 }
+
+// TestRunStops: Run evaluates at once and returns when its context ends
+// (here, when the first notification goes out).
+func TestRunStops(t *testing.T) {
+	h := newHarness(t)
+	in := cpuAlarm("cpu-high")
+	in.TreatMissingData = aws.String("breaching")
+	must[*cloudwatch.PutMetricAlarmOutput](t)(h.sdk.PutMetricAlarm(context.Background(), in))
+	ctx, cancel := context.WithCancel(context.Background())
+	h.sns.onCall = cancel
+	h.ctrl.Run(ctx)
+	if s := h.describe(t, "cpu-high").StateValue; s != types.StateValueAlarm {
+		t.Errorf("after Run: %s", s)
+	}
+}

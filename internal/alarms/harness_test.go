@@ -228,15 +228,19 @@ type call struct {
 // recorder is a Notifier and a PolicyInvoker that records its calls and
 // fails those whose ARN is in fail.
 type recorder struct {
-	mu    sync.Mutex
-	calls []call
-	fail  map[string]error
+	mu     sync.Mutex
+	calls  []call
+	fail   map[string]error
+	onCall func() // called after each call, if set
 }
 
 func (r *recorder) Notify(_ context.Context, topic, subject, message string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, call{ARN: topic, Subject: subject, Message: message})
+	if r.onCall != nil {
+		r.onCall()
+	}
 	return r.fail[topic]
 }
 
