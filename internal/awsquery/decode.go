@@ -15,7 +15,11 @@
 //	Attributes.entry.1.key=k&...value=v       a map
 //	Tags.1.Key=k                              a flattened list (tag option "flat")
 //
-// It depends on the standard library only; it knows no service.
+// Timestamps are time.Time or awsjson.Time (the type the JSON protocols
+// share), so that one struct serves every protocol: ISO 8601 in responses,
+// ISO 8601 or epoch seconds in requests.
+//
+// It depends on the standard library and awsjson only; it knows no service.
 package awsquery
 
 import (
@@ -29,6 +33,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"tide/internal/awsjson"
 )
 
 // Error is a request parameter that does not fit the operation's input: a
@@ -108,7 +114,21 @@ func Decode(values url.Values, v any) error {
 	return decodeStruct(root, rv.Elem())
 }
 
-var timeType = reflect.TypeFor[time.Time]()
+var (
+	timeType    = reflect.TypeFor[time.Time]()
+	awsTimeType = reflect.TypeFor[awsjson.Time]()
+)
+
+// isTime reports whether t is a timestamp type: time.Time or awsjson.Time.
+func isTime(t reflect.Type) bool { return t == timeType || t == awsTimeType }
+
+// timeOf returns the time.Time inside the timestamp v, settable when v is.
+func timeOf(v reflect.Value) reflect.Value {
+	if v.Type() == awsTimeType {
+		return v.Field(0)
+	}
+	return v
+}
 
 func decodeValue(n *node, v reflect.Value, f *field) error {
 	if v.Kind() == reflect.Pointer {
@@ -120,7 +140,7 @@ func decodeValue(n *node, v reflect.Value, f *field) error {
 		return nil
 	}
 	switch {
-	case v.Type() == timeType:
+	case isTime(v.Type()):
 		return decodeScalar(n, v)
 	case v.Kind() == reflect.Struct:
 		if len(n.values) > 0 {
@@ -258,16 +278,16 @@ func decodeScalar(n *node, v reflect.Value) error {
 	}
 	s := n.values[0]
 	bad := func(reason string) error { return &Error{Param: n.path, Value: s, Reason: reason} }
-	if v.Type() == timeType {
+	if isTime(v.Type()) {
 		for _, layout := range timeLayouts {
 			if t, err := time.Parse(layout, s); err == nil {
-				v.Set(reflect.ValueOf(t.UTC()))
+				timeOf(v).Set(reflect.ValueOf(t.UTC()))
 				return nil
 			}
 		}
 		if f, err := strconv.ParseFloat(s, 64); err == nil && math.Abs(f) < 1e11 {
 			sec, frac := math.Modf(f)
-			v.Set(reflect.ValueOf(time.Unix(int64(sec), int64(frac*1e9)).UTC()))
+			timeOf(v).Set(reflect.ValueOf(time.Unix(int64(sec), int64(frac*1e9)).UTC()))
 			return nil
 		}
 		return bad("must be an ISO 8601 timestamp")

@@ -94,7 +94,7 @@ func encodeElem(buf *bytes.Buffer, name string, v reflect.Value, f *field) {
 		closeTag(buf, name)
 		return
 	case reflect.Struct:
-		if v.Type() != timeType {
+		if !isTime(v.Type()) {
 			open(buf, name)
 			encodeStruct(buf, v)
 			closeTag(buf, name)
@@ -123,8 +123,8 @@ func closeTag(buf *bytes.Buffer, name string) {
 
 // scalarText is the wire form of a scalar value.
 func scalarText(v reflect.Value) string {
-	if v.Type() == timeType {
-		return v.Interface().(time.Time).UTC().Format(TimeFormat)
+	if isTime(v.Type()) {
+		return timeOf(v).Interface().(time.Time).UTC().Format(TimeFormat)
 	}
 	switch v.Kind() {
 	case reflect.String:

@@ -91,7 +91,7 @@ func flatten(out url.Values, key string, v reflect.Value, f *field) {
 		}
 		return
 	case reflect.Struct:
-		if v.Type() != timeType {
+		if !isTime(v.Type()) {
 			flattenStruct(out, key, v)
 			return
 		}
