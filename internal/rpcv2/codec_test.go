@@ -67,9 +67,9 @@ type kitchen struct {
 	Single     float32
 	Flag       bool
 	Text       string
-	Renamed    string `json:"other"`
-	Skipped    string `json:"-"`
-	Empty      string `json:",omitempty"`
+	Renamed    string       `json:"other"`
+	Skipped    string       `json:"-"`
+	Empty      string       `json:",omitempty"`
 	ZeroTime   awsjson.Time `json:",omitzero"`
 	Doc        any
 	Fixed      [2]string
