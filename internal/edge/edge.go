@@ -1,14 +1,17 @@
 // Package edge is Tide's single HTTP front door: every AWS API, the health
 // endpoint and (later) the registry share one listener. It authenticates AWS
-// requests with Signature V4, routes AWS JSON requests by X-Amz-Target and
-// awsquery requests (form-encoded, query.go) by Version and Action to the
-// operation handlers that services register, and translates errors, once,
-// into the AWS wire shape of the caller's protocol.
+// requests with Signature V4, routes AWS JSON requests by X-Amz-Target,
+// Smithy RPC v2 CBOR requests (cbor.go) by path and awsquery requests
+// (form-encoded, query.go) by Version and Action to the operation handlers
+// that services register, and translates errors, once, into the AWS wire
+// shape of the caller's protocol.
 //
 // It knows no service's semantics; services know nothing of HTTP.
 package edge
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -26,6 +29,53 @@ import (
 // MaxBodyBytes bounds an API request body.
 const MaxBodyBytes = 10 << 20
 
+// maxCodings bounds the content codings a request body may stack.
+const maxCodings = 2
+
+// contentError is a request body whose Content-Encoding cannot be undone.
+type contentError struct{ msg string }
+
+func (e *contentError) Error() string { return e.msg }
+
+// decodeContent undoes the Content-Encoding of a request body (as sent,
+// which is what its signature covers): gzip, which the AWS SDKs and
+// botocore apply to the bodies of operations with the requestCompression
+// trait (CloudWatch's PutMetricData; from 10 KiB by default, from 0 bytes
+// in an SDK client made from a bare aws.Config), or identity. The decoded
+// body is bounded by MaxBodyBytes too: beyond it the error is an
+// *http.MaxBytesError.
+func decodeContent(h http.Header, body []byte) ([]byte, error) {
+	var codings []string
+	for _, v := range h.Values("Content-Encoding") {
+		for c := range strings.SplitSeq(v, ",") {
+			if c = strings.ToLower(strings.TrimSpace(c)); c != "" && c != "identity" {
+				codings = append(codings, c)
+			}
+		}
+	}
+	if len(codings) > maxCodings {
+		return nil, &contentError{"too many content codings: " + strings.Join(codings, ", ")}
+	}
+	for i := len(codings) - 1; i >= 0; i-- {
+		if codings[i] != "gzip" && codings[i] != "x-gzip" {
+			return nil, &contentError{"unsupported Content-Encoding " + codings[i]}
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, &contentError{"the request body is not gzip data"}
+		}
+		out, err := io.ReadAll(io.LimitReader(zr, MaxBodyBytes+1))
+		if err != nil {
+			return nil, &contentError{"the gzip request body is corrupt"}
+		}
+		if len(out) > MaxBodyBytes {
+			return nil, &http.MaxBytesError{Limit: MaxBodyBytes}
+		}
+		body = out
+	}
+	return body, nil
+}
+
 // Handler serves one operation: it decodes body and returns a value to encode
 // as the response, or an error (an *awserr.Error for client faults).
 type Handler func(ctx context.Context, body []byte) (any, error)
@@ -37,6 +87,9 @@ type Service struct {
 	TargetPrefix string
 	JSONVersion  string
 	Ops          map[string]Handler
+	// QueryCompatible and ErrorTypes are as in API.
+	QueryCompatible bool
+	ErrorTypes      map[string]string
 }
 
 // Edge is the HTTP handler of the edge port.
@@ -45,6 +98,7 @@ type Edge struct {
 	verifier *sigv4.Verifier
 	services map[string]*Service
 	queries  map[string]*QueryService // by Version
+	cbor     map[string]*cborService  // by service name
 	mux      *http.ServeMux
 }
 
@@ -137,6 +191,10 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
 	ctx = context.WithValue(ctx, hostKey{}, r.Host)
 	r = r.WithContext(ctx)
+	if isCBOR(r) {
+		e.serveCBOR(w, r)
+		return
+	}
 	if r.Method == http.MethodPost && r.URL.Path == "/" && r.Header.Get("X-Amz-Target") != "" {
 		e.serveJSON(w, r)
 		return
@@ -159,12 +217,7 @@ func (e *Edge) serveJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeJSONError(w, version, awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "Request body exceeds the limit of %d bytes", MaxBodyBytes))
-			return
-		}
-		writeJSONError(w, version, awserr.Serialization("could not read request body"))
+		writeServiceJSONError(w, svc, version, bodyError(err), "")
 		return
 	}
 	if e.verifier != nil {
@@ -172,20 +225,24 @@ func (e *Edge) serveJSON(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			var se *sigv4.Error
 			if errors.As(err, &se) {
-				writeJSONError(w, version, &awserr.Error{Code: se.JSONCode(), Message: se.Message, Status: se.JSONStatus()})
+				writeServiceJSONError(w, svc, version, &awserr.Error{Code: se.JSONCode(), Message: se.Message, Status: se.JSONStatus()}, se.QueryCode())
 			} else {
-				writeJSONError(w, version, awserr.Internal())
+				writeServiceJSONError(w, svc, version, awserr.Internal(), "")
 			}
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), callerKey{}, id))
+	}
+	if body, err = decodeContent(r.Header, body); err != nil {
+		writeServiceJSONError(w, svc, version, bodyError(err), "")
+		return
 	}
 	var h Handler
 	if svc != nil {
 		h = svc.Ops[op]
 	}
 	if h == nil {
-		writeJSONError(w, version, awserr.Client("UnknownOperationException", ""))
+		writeServiceJSONError(w, svc, version, awserr.Client("UnknownOperationException", ""), "")
 		return
 	}
 	out, err := e.call(r.Context(), h, body)
@@ -197,7 +254,7 @@ func (e *Edge) serveJSON(w http.ResponseWriter, r *http.Request) {
 		} else {
 			e.log.Debug("operation error", "op", target, "request_id", RequestID(r.Context()), "code", ae.Code)
 		}
-		writeJSONError(w, version, ae)
+		writeServiceJSONError(w, svc, version, ae, "")
 		return
 	}
 	writeJSON(w, version, http.StatusOK, out)

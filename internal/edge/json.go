@@ -123,3 +123,51 @@ func writeJSONError(w http.ResponseWriter, version string, e *awserr.Error) {
 	w.Header().Set("X-Amzn-ErrorType", e.Code)
 	writeJSON(w, version, e.Status, jsonError{Type: e.Code, Message: e.Message})
 }
+
+// queryCompatible prepares the JSON or CBOR error e of a service: when the
+// service has the awsQueryCompatible trait (enabled), it sets
+// x-amzn-query-error to "{code};Sender" (status below 500) or
+// "{code};Receiver", from which the SDKs and botocore take the awsquery
+// error code they report; code is queryCode if given (signature failures
+// have codes of their own in awsquery), else e's. It returns the error to
+// write: e, or a copy whose code is types[e.Code] when types names a __type
+// for it (the Smithy error shape, such as InvalidParameterValueException
+// for InvalidParameterValue, which the Go SDK maps to its typed errors).
+func queryCompatible(h http.Header, enabled bool, types map[string]string, e *awserr.Error, queryCode string) *awserr.Error {
+	if enabled {
+		if queryCode == "" {
+			queryCode = e.Code
+		}
+		fault := "Sender"
+		if e.Status >= 500 {
+			fault = "Receiver"
+		}
+		h.Set("X-Amzn-Query-Error", queryCode+";"+fault)
+	}
+	if t, ok := types[e.Code]; ok {
+		return &awserr.Error{Code: t, Message: e.Message, Status: e.Status}
+	}
+	return e
+}
+
+// bodyError is the JSON and CBOR error for a request body that could not
+// be read or decoded.
+func bodyError(err error) *awserr.Error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "Request body exceeds the limit of %d bytes", MaxBodyBytes)
+	}
+	var ce *contentError
+	if errors.As(err, &ce) {
+		return awserr.Serialization("%s", ce.msg)
+	}
+	return awserr.Serialization("could not read request body")
+}
+
+// writeServiceJSONError writes e for svc (nil when the target names none).
+func writeServiceJSONError(w http.ResponseWriter, svc *Service, version string, e *awserr.Error, queryCode string) {
+	if svc != nil {
+		e = queryCompatible(w.Header(), svc.QueryCompatible, svc.ErrorTypes, e, queryCode)
+	}
+	writeJSONError(w, version, e)
+}

@@ -87,20 +87,25 @@ const noVersion = "NO_VERSION_SPECIFIED"
 func (e *Edge) serveQuery(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	var body []byte
+	var cerr error // a Content-Encoding that cannot be undone, reported once the signature checks out
 	raw := r.URL.RawQuery
 	if r.Method == http.MethodPost {
 		var err error
+		var decoded []byte
 		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+		if err == nil {
+			decoded, cerr = decodeContent(r.Header, body)
+		}
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) || errors.As(cerr, &tooBig) {
+			writeQueryError(w, r, "", awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Request body exceeds the limit of %d bytes", MaxBodyBytes))
+			return
+		}
 		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				writeQueryError(w, r, "", awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Request body exceeds the limit of %d bytes", MaxBodyBytes))
-				return
-			}
 			writeQueryError(w, r, "", awserr.Client("MalformedQueryString", "could not read request body"))
 			return
 		}
-		raw = string(body)
+		raw = string(decoded)
 	}
 	params, perr := url.ParseQuery(raw)
 	version := params.Get("Version")
@@ -121,6 +126,10 @@ func (e *Edge) serveQuery(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), callerKey{}, id))
+	}
+	if cerr != nil {
+		writeQueryError(w, r, ns, awserr.Client("MalformedQueryString", "%v", cerr))
+		return
 	}
 	if perr != nil {
 		writeQueryError(w, r, ns, awserr.Client("MalformedQueryString", "The query string is malformed: %v", perr))
