@@ -45,6 +45,9 @@ func (e *contentError) Error() string { return e.msg }
 // body is bounded by MaxBodyBytes too: beyond it the error is an
 // *http.MaxBytesError.
 func decodeContent(h http.Header, body []byte) ([]byte, error) {
+	if len(body) == 0 {
+		return body, nil
+	}
 	var codings []string
 	for _, v := range h.Values("Content-Encoding") {
 		for c := range strings.SplitSeq(v, ",") {
