@@ -32,7 +32,10 @@ import (
 // service or operation 404 UnknownOperationException (as smithy-rs's
 // servers answer), a request carrying X-Amz-Target 400, a body over
 // MaxBodyBytes 413. No X-Amzn-ErrorType header: the spec tells clients to
-// ignore it.
+// ignore it. As in every protocol, a gzip body (Content-Encoding: gzip,
+// which the SDKs use for CloudWatch's PutMetricData) is decompressed after
+// its signature is verified, and errors of a query-compatible API carry
+// x-amzn-query-error (see API.QueryCompatible).
 
 // CBORHandler serves one operation in Smithy RPC v2 CBOR: it decodes body
 // (an empty body is the empty input) and returns the encoded output, nil
