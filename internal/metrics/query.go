@@ -1,0 +1,126 @@
+package metrics
+
+import (
+	"hash/maphash"
+	"math"
+	"slices"
+	"time"
+)
+
+// agg is one period's aggregate over the buckets of a query.
+type agg struct {
+	t                    int64
+	count, sum, min, max float64
+	raw                  float64
+	dist                 sketch
+}
+
+func (a *agg) add(b *bucket, needDist bool) {
+	if a.count == 0 {
+		a.min, a.max = b.min, b.max
+	} else {
+		a.min, a.max = min(a.min, b.min), max(a.max, b.max)
+	}
+	a.count += b.count
+	a.sum += b.sum
+	if needDist {
+		a.raw += b.raw
+		a.dist.merge(&b.dist)
+	}
+}
+
+// Get returns one Point per period of q that has data, oldest first. The
+// periods are aligned to multiples of q.Period since the Unix epoch. It
+// reads the coarsest tier whose resolution divides the period (every
+// datum reaches every tier at or above its resolution), so a one-second
+// period sees only high-resolution data, and only for the last 3 hours, as
+// in CloudWatch. A statistic it does not know gives no points.
+func (s *Store) Get(q Query) []Point {
+	st, ok := ParseStat(q.Stat)
+	if !ok || q.Period < time.Second || !q.End.After(q.Start) {
+		return nil
+	}
+	period := int64(q.Period / time.Second)
+	from := q.Start.Unix() - q.Start.Unix()%period
+	to := q.End.Unix()
+	if q.End.Unix()%period != 0 || q.End.Nanosecond() != 0 {
+		to = q.End.Unix() - q.End.Unix()%period + period
+	}
+	if (to-from)/period > maxPeriods {
+		return nil
+	}
+	id := identity(nil, q.Namespace, q.MetricName, q.Dimensions)
+	sh := &s.shards[maphash.Bytes(s.seed, id)%shards]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	byPeriod := map[int64]*agg{}
+	tier := 0 // the coarsest whose resolution divides the period: it has every datum
+	for i := range Tiers {
+		if period%int64(Tiers[i].Resolution/time.Second) == 0 {
+			tier = i
+		}
+	}
+	for _, se := range sh.series[string(id)] {
+		if q.Unit != "" && se.unit != q.Unit {
+			continue
+		}
+		bs := se.tiers[tier].span(from, to)
+		for i := range bs {
+			t := bs[i].t - (bs[i].t-from)%period
+			a := byPeriod[t]
+			if a == nil {
+				a = &agg{t: t}
+				byPeriod[t] = a
+			}
+			a.add(&bs[i], st.needsDist)
+		}
+	}
+	aggs := make([]*agg, 0, len(byPeriod))
+	for _, a := range byPeriod {
+		aggs = append(aggs, a)
+	}
+	slices.SortFunc(aggs, func(a, b *agg) int { return cmpInt(a.t, b.t) })
+	out := make([]Point, 0, len(aggs))
+	for _, a := range aggs {
+		if v, ok := st.eval(a); ok {
+			out = append(out, Point{Time: time.Unix(a.t, 0).UTC(), Value: v})
+		}
+	}
+	return out
+}
+
+// maxPeriods bounds the periods of one query.
+const maxPeriods = 1 << 20
+
+// quantile returns the value at rank q (0..1) of a's distribution, kept
+// within the observed minimum and maximum.
+func (a *agg) quantile(q float64) float64 {
+	rank := q * a.raw
+	cum := 0.0
+	for _, b := range a.dist.bins {
+		cum += b.n
+		if cum >= rank {
+			return math.Min(math.Max(binValue(b.k), a.min), a.max)
+		}
+	}
+	return a.max
+}
+
+// between returns the count and sum of the values whose rank lies in
+// [lo, hi) (fractions of the distribution), splitting bins pro rata, and
+// the values at lo and hi.
+func (a *agg) between(lo, hi float64) (n, sum, vlo, vhi float64) {
+	rlo, rhi := lo*a.raw, hi*a.raw
+	cum := 0.0
+	for _, b := range a.dist.bins {
+		v := math.Min(math.Max(binValue(b.k), a.min), a.max)
+		start, end := cum, cum+b.n
+		cum = end
+		in := math.Min(end, rhi) - math.Max(start, rlo)
+		if in > 0 {
+			n += in
+			sum += in * v
+		}
+	}
+	return n, sum, a.quantile(lo), a.quantile(hi)
+}

@@ -1,0 +1,188 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+func at(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+
+func cpu(s int, v float64, hires bool) Datum {
+	return Datum{Namespace: "AWS/ECS", MetricName: "CPUUtilization", Dimensions: []Dimension{{"ServiceName", "web"}, {"ClusterName", "c"}},
+		Time: at(s), Value: v, Unit: "Percent", HighResolution: hires}
+}
+
+func query(stat string, period time.Duration, from, to int) Query {
+	return Query{Namespace: "AWS/ECS", MetricName: "CPUUtilization", Dimensions: []Dimension{{"ClusterName", "c"}, {"ServiceName", "web"}},
+		Stat: stat, Period: period, Start: at(from), End: at(to)}
+}
+
+func TestStatistics(t *testing.T) {
+	s := New(func() time.Time { return at(300) })
+	for i, v := range []float64{10, 20, 30, 40, 100} {
+		s.Put(cpu(i, v, true))
+	}
+	s.Put(Datum{Namespace: "AWS/ECS", MetricName: "CPUUtilization", Dimensions: []Dimension{{"ClusterName", "c"}, {"ServiceName", "web"}},
+		Time: at(70), Values: []float64{1, 2, 3}, Counts: []float64{1, 1, 2}, Unit: "Percent"})
+	for _, tc := range []struct {
+		stat   string
+		period time.Duration
+		want   []Point
+	}{
+		{"Average", time.Second, []Point{{at(0), 10}, {at(1), 20}, {at(2), 30}, {at(3), 40}, {at(4), 100}}},
+		{"Average", 5 * time.Second, []Point{{at(0), 40}}},
+		{"Sum", time.Minute, []Point{{at(0), 200}, {at(60), 9}}},
+		{"SampleCount", time.Minute, []Point{{at(0), 5}, {at(60), 4}}},
+		{"Minimum", time.Minute, []Point{{at(0), 10}, {at(60), 1}}},
+		{"Maximum", time.Minute, []Point{{at(0), 100}, {at(60), 3}}},
+		{"p50", time.Minute, []Point{{at(0), 30}, {at(60), 2}}},
+		{"p100", time.Minute, []Point{{at(0), 100}, {at(60), 3}}},
+		{"tm80", time.Minute, []Point{{at(0), 25}, {at(60), 2.0625}}}, // (1+2+3+0.2×3) ÷ 3.2
+		{"TM(20%:80%)", time.Minute, []Point{{at(0), 30}}},
+		{"tc80", time.Minute, []Point{{at(0), 4}, {at(60), 3.2}}},
+		{"nonsense", time.Minute, nil},
+	} {
+		t.Run(tc.stat+"/"+tc.period.String(), func(t *testing.T) {
+			got := s.Get(query(tc.stat, tc.period, 0, 120))
+			if tc.stat == "TM(20%:80%)" {
+				got = got[:1]
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) <= 0.02*math.Max(1, math.Abs(b)) })); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestTiersAndRetention(t *testing.T) {
+	now := at(0)
+	s := New(func() time.Time { return now })
+	s.Put(cpu(-4*3600, 50, true))    // beyond the 3-hour high-resolution tier
+	s.Put(cpu(-2*3600, 60, true))    // within it
+	s.Put(cpu(-20*86400, 70, false)) // only the 5-minute and 1-hour tiers keep it
+	if got := s.Get(query("Average", time.Second, -5*3600, 0)); len(got) != 1 || got[0].Value != 60 {
+		t.Errorf("one-second data over 5 h: %v, want only the datum of 2 h ago", got)
+	}
+	if got := s.Get(query("Average", time.Minute, -5*3600, 0)); len(got) != 2 {
+		t.Errorf("one-minute data over 5 h: %v, want both datums", got)
+	}
+	if got := s.Get(query("Average", time.Minute, -30*86400, 0)); len(got) != 2 {
+		t.Errorf("one-minute data over 30 days: %v, want the 2 datums of the last 15 days", got)
+	}
+	if got := s.Get(query("Average", 5*time.Minute, -30*86400, 0)); len(got) != 3 {
+		t.Errorf("five-minute data over 30 days: %v, want 3", got)
+	}
+	now = at(4 * 3600)
+	s.Put(cpu(4*3600-1, 1, true)) // expires what the new time leaves behind
+	if got := s.Get(query("Average", time.Second, -3*3600, 4*3600)); len(got) != 1 {
+		t.Errorf("after 4 h: %v, want only the newest one-second datum", got)
+	}
+}
+
+func TestUnitsAndLateData(t *testing.T) {
+	s := New(func() time.Time { return at(100) })
+	s.Put(cpu(10, 5, true), cpu(5, 7, true)) // late
+	d := cpu(7, 100, true)
+	d.Unit = "Count"
+	s.Put(d)
+	want := []Point{{at(5), 7}, {at(7), 100}, {at(10), 5}}
+	if diff := cmp.Diff(want, s.Get(query("Maximum", time.Second, 0, 20))); diff != "" {
+		t.Errorf("any unit (-want +got):\n%s", diff)
+	}
+	q := query("Maximum", time.Second, 0, 20)
+	q.Unit = "Percent"
+	if diff := cmp.Diff([]Point{{at(5), 7}, {at(10), 5}}, s.Get(q)); diff != "" {
+		t.Errorf("unit Percent (-want +got):\n%s", diff)
+	}
+}
+
+func TestStatisticSets(t *testing.T) {
+	s := New(func() time.Time { return at(100) })
+	d := cpu(0, 0, true)
+	d.Stats = &StatisticSet{SampleCount: 4, Sum: 200, Minimum: 20, Maximum: 80}
+	s.Put(d)
+	if got := s.Get(query("Average", time.Second, 0, 1)); len(got) != 1 || got[0].Value != 50 {
+		t.Errorf("Average of a statistic set: %v", got)
+	}
+	if got := s.Get(query("p90", time.Second, 0, 1)); len(got) != 0 {
+		t.Errorf("p90 of a statistic set: %v, want none (no distribution)", got)
+	}
+}
+
+func TestList(t *testing.T) {
+	s := New(func() time.Time { return at(0) })
+	s.Put(cpu(-60, 1, false))
+	s.Put(Datum{Namespace: "App", MetricName: "Requests", Time: at(-5 * 3600), Value: 1})
+	s.Put(Datum{Namespace: "App", MetricName: "Requests", Dimensions: []Dimension{{"Route", "/"}}, Time: at(-30 * 86400), Value: 1})
+	names := func(ms []Metric) []string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, fmt.Sprint(m.Namespace, " ", m.MetricName, " ", m.Dimensions))
+		}
+		return out
+	}
+	if diff := cmp.Diff([]string{"AWS/ECS CPUUtilization [{ClusterName c} {ServiceName web}]", "App Requests []"}, names(s.List("", "", nil, time.Time{}))); diff != "" {
+		t.Errorf("all (-want +got):\n%s", diff)
+	}
+	web := "web"
+	if got := names(s.List("", "", []DimensionFilter{{Name: "ServiceName", Value: &web}}, at(-3*3600))); len(got) != 1 {
+		t.Errorf("recently active web: %v", got)
+	}
+	if got := names(s.List("App", "", nil, at(-3*3600))); len(got) != 0 {
+		t.Errorf("recently active App: %v, want none", got)
+	}
+}
+
+// BenchmarkPut ingests one-second datums of 1,000 series, 1,000 per call.
+func BenchmarkPut(b *testing.B) {
+	now := at(0)
+	s := New(func() time.Time { return now })
+	batch := make([]Datum, 1000)
+	for i := range batch {
+		batch[i] = Datum{Namespace: "ECS/ContainerInsights", MetricName: "CpuUtilized",
+			Dimensions: []Dimension{{"ClusterName", "c"}, {"ServiceName", "web"}, {"TaskId", fmt.Sprintf("%032x", i)}}, Value: float64(i % 100), Unit: "None", HighResolution: true}
+	}
+	b.ReportAllocs()
+	sec := 0
+	for b.Loop() {
+		for i := range batch {
+			batch[i].Time = at(sec)
+		}
+		s.Put(batch...)
+		sec++
+		now = at(sec)
+	}
+	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "datapoints/s")
+}
+
+// BenchmarkSeriesMemory reports the heap a series takes after three hours
+// of one datum a second (what a task's metric costs in the fast profile):
+// 10,800 one-second buckets, 180 one-minute, 36 five-minute, 3 one-hour.
+func BenchmarkSeriesMemory(b *testing.B) {
+	const series = 20
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		now := at(0)
+		s := New(func() time.Time { return now })
+		for sec := range 3 * 3600 {
+			now = at(sec)
+			for i := range series {
+				s.Put(Datum{Namespace: "N", MetricName: "M", Dimensions: []Dimension{{"TaskId", strconv.Itoa(i)}}, Time: now, Value: float64(sec % 97), HighResolution: true})
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/series, "bytes/series")
+		runtime.KeepAlive(s)
+	}
+}
