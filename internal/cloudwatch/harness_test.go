@@ -1,4 +1,4 @@
-package alarms
+package cloudwatch
 
 import (
 	"context"
@@ -20,9 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 
 	"tide/internal/clocktest"
 	"tide/internal/edge"
@@ -44,7 +42,8 @@ type harness struct {
 	api      *API
 	st       *store.Store
 	clock    *clocktest.Clock
-	metrics  *memMetrics
+	metrics  *memMetrics    // what the controller reads
+	store    *metrics.Store // what the metric operations serve
 	sns      *recorder
 	policies *recorder
 	ctrl     *Controller
@@ -67,11 +66,11 @@ func newHarness(t testing.TB) *harness {
 	}
 	t.Cleanup(st.Close)
 	h := &harness{st: st, clock: clocktest.New(start), metrics: &memMetrics{}, sns: &recorder{}, policies: &recorder{}}
-	h.api = New(st, quiet, Config{Region: testRegion, AccountID: testAcct, Now: h.clock.Now})
+	h.store = metrics.New(h.clock.Now)
+	h.api = New(st, quiet, Config{Region: testRegion, AccountID: testAcct, Now: h.clock.Now, Metrics: h.store})
 	h.ctrl = NewController(h.api, quiet, ControllerConfig{Metrics: h.metrics, Notifier: h.sns, Policies: h.policies, Now: h.clock.Now, Delay: time.Second})
 	ed := edge.New(quiet, nil)
-	ed.RegisterAPI(&edge.API{JSONPrefix: "GraniteServiceVersion20100801", JSONVersion: "1.0",
-		QueryVersion: Version, QueryNamespace: Namespace, Ops: h.api.Operations()})
+	ed.RegisterAPI(h.api.EdgeAPI())
 	srv := httptest.NewServer(ed)
 	t.Cleanup(srv.Close)
 	h.url = srv.URL
@@ -80,11 +79,7 @@ func newHarness(t testing.TB) *harness {
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
 	}, func(o *cloudwatch.Options) {
-		o.BaseEndpoint = aws.String(srv.URL)
-		// AWS JSON 1.0, which the edge serves today; the SDK's default,
-		// Smithy RPC v2 CBOR, lands with the edge's CBOR codec. The raw
-		// tests cover awsquery.
-		o.Protocol = awsjson.New10(schemas.GraniteServiceVersion20100801)
+		o.BaseEndpoint = aws.String(srv.URL) // the SDK's own protocol: Smithy RPC v2 CBOR
 	})
 	return h
 }

@@ -1,4 +1,4 @@
-package alarms
+package cloudwatch
 
 import (
 	"context"

@@ -1,4 +1,7 @@
-// Package alarms is Tide's CloudWatch metric alarms: the API (PutMetricAlarm,
+// Package cloudwatch is Tide's CloudWatch API (version 2010-08-01, served in
+// awsquery, AWS JSON 1.0 and Smithy RPC v2 CBOR): the metric operations
+// (PutMetricData, GetMetricData, GetMetricStatistics, ListMetrics, over the
+// store of package metrics) and the metric alarms: the API (PutMetricAlarm,
 // DescribeAlarms, DescribeAlarmsForMetric, DeleteAlarms, DescribeAlarmHistory,
 // SetAlarmState, Enable/DisableAlarmActions and tagging, CloudWatch API
 // 2010-08-01), the evaluator that decides an alarm's state from its
@@ -21,7 +24,7 @@
 // invokes scaling policies only through the small interfaces it defines
 // (MetricSource, Notifier, PolicyInvoker), and knows nothing of those
 // services.
-package alarms
+package cloudwatch
 
 import (
 	"context"
@@ -67,6 +70,9 @@ type Config struct {
 	// HistoryRetention their age (AWS keeps 30 days); 0 means the default.
 	HistoryPerAlarm  int
 	HistoryRetention time.Duration
+	// Metrics is the metric store the metric operations serve; nil leaves
+	// them out.
+	Metrics MetricStore
 }
 
 // API serves the alarm operations of CloudWatch.
@@ -101,7 +107,7 @@ func New(st *store.Store, log *slog.Logger, cfg Config) *API {
 // Operations returns every alarm operation by name, for the CloudWatch
 // service's edge registration (together with the metric operations).
 func (a *API) Operations() map[string]edge.Operation {
-	return map[string]edge.Operation{
+	ops := map[string]edge.Operation{
 		"PutMetricAlarm":          edge.Typed(a.putMetricAlarm),
 		"DescribeAlarms":          edge.Typed(a.describeAlarms),
 		"DescribeAlarmsForMetric": edge.Typed(a.describeAlarmsForMetric),
@@ -113,6 +119,33 @@ func (a *API) Operations() map[string]edge.Operation {
 		"TagResource":             edge.Typed(a.tagResource),
 		"UntagResource":           edge.Typed(a.untagResource),
 		"ListTagsForResource":     edge.Typed(a.listTagsForResource),
+	}
+	if a.cfg.Metrics != nil {
+		ops["PutMetricData"] = edge.Typed(a.putMetricData)
+		ops["GetMetricStatistics"] = edge.Typed(a.getMetricStatistics)
+		ops["GetMetricData"] = edge.Typed(a.getMetricData)
+		ops["ListMetrics"] = edge.Typed(a.listMetrics)
+	}
+	return ops
+}
+
+// ServiceName is CloudWatch's JSON target prefix and RPC v2 service name.
+const ServiceName = "GraniteServiceVersion20100801"
+
+// EdgeAPI is the edge registration of CloudWatch: every operation in
+// awsquery, AWS JSON 1.0 and Smithy RPC v2 CBOR, with the awsQueryCompatible
+// error header, and the error codes mapped to the shapes the AWS SDKs
+// know them by.
+func (a *API) EdgeAPI() *edge.API {
+	return &edge.API{
+		JSONPrefix: ServiceName, JSONVersion: "1.0", CBORService: ServiceName,
+		QueryVersion: Version, QueryNamespace: Namespace, QueryCompatible: true,
+		ErrorTypes: map[string]string{
+			"InvalidParameterValue":       "InvalidParameterValueException",
+			"MissingParameter":            "MissingRequiredParameterException",
+			"InvalidParameterCombination": "InvalidParameterCombinationException",
+		},
+		Ops: a.Operations(),
 	}
 }
 
