@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -78,4 +80,74 @@ func matches(dims []Dimension, filters []DimensionFilter) bool {
 		}
 	}
 	return true
+}
+
+// WritePrometheus writes the newest datapoint of every metric updated in
+// the last five minutes in Prometheus' text format: one gauge family,
+// tide_cloudwatch, labelled by namespace, metric name, unit and dimensions,
+// whose value is the average of the newest period at the finest
+// resolution kept.
+func (s *Store) WritePrometheus(w io.Writer) {
+	cutoff := s.now().Add(-5 * time.Minute)
+	type row struct {
+		labels string
+		v      float64
+		ms     int64
+	}
+	var rows []row
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		for _, list := range sh.series {
+			for _, se := range list {
+				if se.updated.Before(cutoff) {
+					continue
+				}
+				b, ok := se.newest()
+				if !ok || b.count == 0 {
+					continue
+				}
+				var l strings.Builder
+				fmt.Fprintf(&l, "namespace=%q,metric=%q", se.namespace, se.name)
+				if se.unit != "" {
+					fmt.Fprintf(&l, ",unit=%q", se.unit)
+				}
+				for _, d := range se.dims {
+					fmt.Fprintf(&l, ",%s=%q", promLabel(d.Name), d.Value)
+				}
+				rows = append(rows, row{l.String(), b.sum / b.count, b.t * 1000})
+			}
+		}
+		sh.mu.Unlock()
+	}
+	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.labels, b.labels) })
+	fmt.Fprintln(w, "# HELP tide_cloudwatch The newest datapoint of each CloudWatch metric (the average of its newest period).")
+	fmt.Fprintln(w, "# TYPE tide_cloudwatch gauge")
+	for _, r := range rows {
+		fmt.Fprintf(w, "tide_cloudwatch{%s} %g %d\n", r.labels, r.v, r.ms)
+	}
+}
+
+// newest returns the newest bucket at the finest tier that has one.
+func (se *series) newest() (bucket, bool) {
+	for i := range se.tiers {
+		if r := &se.tiers[i]; len(r.b) > r.head {
+			return r.b[len(r.b)-1], true
+		}
+	}
+	return bucket{}, false
+}
+
+// promLabel makes a dimension name a Prometheus label name.
+func promLabel(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 || slices.Contains([]string{"namespace", "metric", "unit"}, string(b)) {
+		return "dim_" + string(b)
+	}
+	return string(b)
 }

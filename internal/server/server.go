@@ -24,12 +24,14 @@ import (
 	"go.etcd.io/etcd/client/v3/concurrency"
 
 	"tide/internal/agent"
+	"tide/internal/cloudwatch"
 	"tide/internal/ecr"
 	"tide/internal/ecs"
 	"tide/internal/edge"
 	"tide/internal/elbv2"
 	"tide/internal/lb"
 	"tide/internal/logs"
+	"tide/internal/metrics"
 	"tide/internal/registry"
 	"tide/internal/runtime/pick"
 	"tide/internal/sigv4"
@@ -61,6 +63,10 @@ type Config struct {
 	// (CPU units, MiB); 0 offers the host's.
 	LocalCPU, LocalMemory int32
 	Agent                 ecs.AgentConfig
+	// Timing is the timing profile: "fast" (the default: one-second
+	// metrics and alarm periods, new targets checked every second) or
+	// "aws" (AWS's one-minute metrics, periods and default cooldowns).
+	Timing string
 }
 
 // Server is a running Tide server.
@@ -76,11 +82,16 @@ type Server struct {
 	ecr      *ecr.API
 	lb       *lb.DataPlane
 	elbv2    *elbv2.API
+	metrics  *metrics.Store
+	cw       *cloudwatch.API
+	timing   timing
 	http     *http.Server
 	listener net.Listener
 	creds    Credentials
 	started  time.Time
 	leader   atomic.Bool
+	// leaderAddr is the leader's edge address (watchLeader keeps it).
+	leaderAddr atomic.Value
 
 	cancel      context.CancelFunc
 	wg          sync.WaitGroup
@@ -100,6 +111,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		cfg.Out = os.Stdout
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, started: time.Now()}
+	if s.timing, err = timingProfile(cfg.Timing); err != nil {
+		return nil, err
+	}
 	defer func() {
 		if err != nil {
 			s.closeStore()
@@ -135,20 +149,25 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	e.Register(s.ecr.Service())
 	s.ecs.MountAgentAPI(e)
 	e.Handle("GET /_tide/health", http.HandlerFunc(s.health))
-	s.lb = lb.New(lb.Options{BindHost: cfg.LBBindHost, Log: s.log.With("component", "lb")})
+	s.lb = lb.New(lb.Options{BindHost: cfg.LBBindHost, Log: s.log.With("component", "lb"), InitialCheckInterval: s.timing.initialCheck})
 	s.elbv2 = elbv2.New(s.store, s.log.With("api", "elbv2"), elbv2.Config{Region: cfg.Region, AccountID: cfg.AccountID, ResolveInstance: resolveInstance, Health: s.lb})
 	e.RegisterQuery(s.elbv2.Service())
 	s.ecs.SetLoadBalancing(loadBalancing{api: s.elbv2, dp: s.lb})
+	s.metrics = metrics.New(nil)
+	s.cw = cloudwatch.New(s.store, s.log.With("api", "cloudwatch"), cloudwatch.Config{Region: cfg.Region, AccountID: cfg.AccountID, AWSPeriods: s.timing.awsPeriods, Metrics: s.metrics})
+	e.RegisterAPI(s.cw.EdgeAPI())
+	e.HandleSigned("POST "+metricsPath, s.receiveMetrics)
 	e.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.ecs.ServeMetrics(w, r)
 		s.lb.WriteMetrics(w)
+		s.metrics.WritePrometheus(w)
 	}))
 
 	s.listener, err = net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	s.http = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	s.http = &http.Server{Handler: s.forwardCloudWatch(e), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.wg.Go(func() {
@@ -159,6 +178,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.wg.Go(func() { s.campaign(runCtx) })
 	s.wg.Go(func() { s.registry.RunGC(runCtx, 10*time.Minute) }) // every server: blobs are on its disk
 	s.wg.Go(func() { s.runDataPlane(runCtx) })                   // every server serves every listener
+	s.wg.Go(func() { s.watchLeader(runCtx) })
+	s.wg.Go(func() { s.publishMetrics(runCtx, s.timing.metricPeriod, s.timing.hires) })
 	if cfg.LocalAgent {
 		if err := s.startLocalAgent(ctx); err != nil {
 			s.Shutdown(context.Background())
@@ -263,6 +284,9 @@ func (s *Server) lead(ctx context.Context) error {
 	var lifecycle sync.WaitGroup
 	lifecycle.Go(func() { s.runLifecycle(lctx, cmp.Or(s.cfg.LifecycleInterval, time.Minute)) })
 	lifecycle.Go(func() { s.sweepTargets(lctx) })
+	lifecycle.Go(func() {
+		cloudwatch.NewController(s.cw, s.log.With("controller", "alarms"), cloudwatch.ControllerConfig{Metrics: s.metrics}).Run(lctx)
+	})
 	s.ecs.Run(lctx, time.Second)
 	cancel()
 	lifecycle.Wait()
