@@ -91,6 +91,9 @@ func (a *API) getMetricStatistics(ctx context.Context, in *GetMetricStatisticsIn
 	}
 	q := metrics.Query{Namespace: *in.Namespace, MetricName: *in.MetricName, Dimensions: dimensionsIn(in.Dimensions), Period: period, Start: start, End: end}
 	unit := "None"
+	if us := a.cfg.Metrics.Units(q.Namespace, q.MetricName, q.Dimensions); len(us) == 1 && us[0] != "" {
+		unit = us[0] // the unit the data came with, as CloudWatch reports it
+	}
 	if in.Unit != nil {
 		unit = *in.Unit
 		if unit != "None" {

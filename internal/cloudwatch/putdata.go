@@ -17,6 +17,7 @@ type MetricStore interface {
 	Put(data ...metrics.Datum)
 	Get(q metrics.Query) []metrics.Point
 	List(namespace, name string, filters []metrics.DimensionFilter, since time.Time) []metrics.Metric
+	Units(namespace, name string, dims []metrics.Dimension) []string
 }
 
 // StatisticSet is PutMetricData's pre-aggregated datum.

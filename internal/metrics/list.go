@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"hash/maphash"
 	"io"
 	"slices"
 	"strings"
@@ -150,4 +151,18 @@ func promLabel(name string) string {
 		return "dim_" + string(b)
 	}
 	return string(b)
+}
+
+// Units returns the units datums of a metric were sent with ("" for
+// None), in no particular order.
+func (s *Store) Units(namespace, name string, dims []Dimension) []string {
+	id := identity(nil, namespace, name, dims)
+	sh := &s.shards[maphash.Bytes(s.seed, id)%shards]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	var out []string
+	for _, se := range sh.series[string(id)] {
+		out = append(out, se.unit)
+	}
+	return out
 }
