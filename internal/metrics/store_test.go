@@ -186,3 +186,38 @@ func BenchmarkSeriesMemory(b *testing.B) {
 		runtime.KeepAlive(s)
 	}
 }
+
+// BenchmarkGet queries one series holding three hours of one-second data:
+// what an alarm (the last minute at one second), a dashboard (the last
+// three hours at one minute) and a percentile graph read.
+func BenchmarkGet(b *testing.B) {
+	now := at(0)
+	s := New(func() time.Time { return now })
+	for sec := range 3 * 3600 {
+		now = at(sec)
+		s.Put(Datum{Namespace: "N", MetricName: "M", Dimensions: []Dimension{{"TaskId", "t"}}, Time: now, Value: float64(sec % 97), HighResolution: true})
+	}
+	end := now.Add(time.Second)
+	for _, bc := range []struct {
+		name   string
+		stat   string
+		period time.Duration
+		span   time.Duration
+	}{
+		{"Average/1s/1m", "Average", time.Second, time.Minute},
+		{"Average/1m/3h", "Average", time.Minute, 3 * time.Hour},
+		{"p99/1m/3h", "p99", time.Minute, 3 * time.Hour},
+		{"p99/5s/1h", "p99", 5 * time.Second, time.Hour},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			q := Query{Namespace: "N", MetricName: "M", Dimensions: []Dimension{{"TaskId", "t"}}, Stat: bc.stat, Period: bc.period, Start: end.Add(-bc.span), End: end}
+			want := int(bc.span / bc.period)
+			b.ReportAllocs()
+			for b.Loop() {
+				if got := s.Get(q); len(got) != want {
+					b.Fatalf("%d points, want %d", len(got), want)
+				}
+			}
+		})
+	}
+}
