@@ -40,13 +40,18 @@ func (c *Controller) datapoints(r *record, end time.Time) []Datapoint {
 func (c *Controller) mathDatapoints(r *record, start, end time.Time) []Datapoint {
 	p := r.period()
 	n := int(end.Sub(start) / p)
-	env := map[string]series{}
+	env := &mathEnv{vars: map[string]series{}, n: n, period: p.Seconds()}
+	for _, q := range r.Metrics {
+		if q.MetricStat != nil {
+			env.metrics = append(env.metrics, deref(q.Id))
+		}
+	}
 	var resolve func(id string, depth int) series
 	resolve = func(id string, depth int) series {
-		if s, ok := env[id]; ok {
+		if s, ok := env.vars[id]; ok {
 			return s
 		}
-		s := numExpr(math.NaN()).eval(nil, n)
+		s := missingSeries(n)
 		for _, q := range r.Metrics {
 			if deref(q.Id) != id || depth > len(r.Metrics) {
 				continue
@@ -59,11 +64,11 @@ func (c *Controller) mathDatapoints(r *record, start, end time.Time) []Datapoint
 				if err != nil {
 					break
 				}
-				e.refs(func(ref string) { resolve(ref, depth+1) })
-				s = e.eval(env, n)
+				e.refs(env.metrics, func(ref string) { resolve(ref, depth+1) })
+				s = e.eval(env)
 			}
 		}
-		env[id] = s
+		env.vars[id] = s
 		return s
 	}
 	var out []Datapoint
@@ -84,7 +89,7 @@ func (c *Controller) mathDatapoints(r *record, start, end time.Time) []Datapoint
 // statSeries reads one metric of a metric-math alarm as a series of n
 // periods from start.
 func (c *Controller) statSeries(ms *MetricStat, p time.Duration, start time.Time, n int) series {
-	s := numExpr(math.NaN()).eval(nil, n)
+	s := missingSeries(n)
 	if ms.Metric == nil || ms.Stat == nil {
 		return s
 	}

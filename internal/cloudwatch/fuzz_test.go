@@ -11,19 +11,21 @@ import (
 // or loop; what parses evaluates to one value per period.
 func FuzzParseMath(f *testing.F) {
 	for _, s := range []string{"m1", "100*m1/m2", "-(m1+2)*3", "FILL(m1, 0)", "SUM([m1, m2, 3])", "AVG([m1])", "ABS(m1-m2)",
-		"((((m1))))", "1/0", "m1 +", "FILL(m1)", "SUM(m1)", "RATE(m1)", "m1 m2", "", ".5e", "((", "[m1]", "é"} {
+		"((((m1))))", "1/0", "m1 +", "FILL(m1)", "SUM(m1)", "RATE(m1)", "m1 m2", "", ".5e", "((", "[m1]", "é",
+		"SUM(METRICS())", `MAX(METRICS("m"))`, "METRICS()", "FILL(m1, REPEAT)", "FILL(m1, LINEAR)", "IF(m1 > 1 && m2 <= 2, m1, m2)",
+		"IF(m1 != 0 OR m2 == 0, 1)", "DIFF(m1) / DIFF_TIME(m1)", "m1 / PERIOD(m1)", "m1 - AVG(m1)", `METRICS("`, "m1 >= = 2", "M1"} {
 		f.Add(s)
 	}
-	env := map[string]series{"m1": {1, math.NaN(), 3}, "m2": {0, 2, math.NaN()}}
+	env := &mathEnv{vars: map[string]series{"m1": {1, math.NaN(), 3}, "m2": {0, 2, math.NaN()}}, n: 3, period: 60, metrics: []string{"m1", "m2"}}
 	f.Fuzz(func(t *testing.T, s string) {
 		e, err := parseMath(s)
 		if err != nil {
 			return
 		}
-		if got := e.eval(env, 3); len(got) != 3 {
+		if got := e.eval(env); len(got) != 3 {
 			t.Fatalf("%q evaluates to %d values", s, len(got))
 		}
-		e.refs(func(string) {})
+		e.refs(env.metrics, func(string) {})
 	})
 }
 

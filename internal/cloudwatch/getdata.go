@@ -101,8 +101,12 @@ func (a *API) getMetricData(ctx context.Context, in *GetMetricDataInput) (*GetMe
 	done := map[string]*resolved{}
 	var resolve func(q MetricDataQuery, depth int) (*resolved, error)
 	byID := map[string]MetricDataQuery{}
+	var metricIDs []string // for METRICS()
 	for _, q := range in.MetricDataQueries {
 		byID[*q.Id] = q
+		if q.MetricStat != nil {
+			metricIDs = append(metricIDs, *q.Id)
+		}
 	}
 	resolve = func(q MetricDataQuery, depth int) (*resolved, error) {
 		if r := done[*q.Id]; r != nil {
@@ -116,7 +120,7 @@ func (a *API) getMetricData(ctx context.Context, in *GetMetricDataInput) (*GetMe
 		if q.MetricStat != nil {
 			r, err = a.resolveStat(q.MetricStat, start, end)
 		} else {
-			r, err = a.resolveExpr(q, start, end, func(id string) (*resolved, error) {
+			r, err = a.resolveExpr(q, start, end, metricIDs, func(id string) (*resolved, error) {
 				ref, ok := byID[id]
 				if !ok {
 					return nil, invalid("Error in expression %s: Unrecognized metric or expression identifier %s.", *q.Id, id)
@@ -184,13 +188,13 @@ func (a *API) resolveStat(ms *MetricStat, start, end time.Time) (*resolved, erro
 // resolveExpr evaluates a metric math expression on the grid of the
 // finest period among the series it refers to (its own Period, or 60 s,
 // when it refers to none).
-func (a *API) resolveExpr(q MetricDataQuery, start, end time.Time, ref func(string) (*resolved, error)) (*resolved, error) {
+func (a *API) resolveExpr(q MetricDataQuery, start, end time.Time, metricIDs []string, ref func(string) (*resolved, error)) (*resolved, error) {
 	e, err := parseMath(*q.Expression)
 	if err != nil {
 		return nil, invalid("Error in expression %s: %v", *q.Id, err)
 	}
 	var names []string
-	e.refs(func(id string) {
+	e.refs(metricIDs, func(id string) {
 		if !slices.Contains(names, id) {
 			names = append(names, id)
 		}
@@ -221,7 +225,7 @@ func (a *API) resolveExpr(q MetricDataQuery, start, end time.Time, ref func(stri
 		return nil, invalid("The query spans %d datapoints; a query may return at most %d.", n, defaultMaxDatapoint)
 	}
 	grid := start.Unix() - start.Unix()%p
-	env := map[string]series{}
+	env := &mathEnv{vars: map[string]series{}, periods: map[string]float64{}, n: int(n), period: period.Seconds(), metrics: metricIDs}
 	for id, r := range inputs {
 		s := make(series, n)
 		rp := int64(r.period / time.Second)
@@ -232,9 +236,10 @@ func (a *API) resolveExpr(q MetricDataQuery, start, end time.Time, ref func(stri
 				s[i] = r.values[j]
 			}
 		}
-		env[id] = s
+		env.vars[id] = s
+		env.periods[id] = r.period.Seconds()
 	}
-	return &resolved{period: period, start: grid, values: e.eval(env, int(n))}, nil
+	return &resolved{period: period, start: grid, values: e.eval(env)}, nil
 }
 
 // result is a query's values without the missing ones, in scan order.

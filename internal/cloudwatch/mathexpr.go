@@ -1,119 +1,329 @@
 package cloudwatch
 
 import (
-	"fmt"
 	"math"
-	"strconv"
 	"strings"
 )
 
-// The metric math a metric-math alarm's expression may use in Tide: numbers,
-// the ids of the alarm's other queries, + - * / with parentheses and unary
-// minus, ABS(x), FILL(x, number) and SUM, AVG, MIN, MAX over an array of
-// series ([m1, m2]), each evaluated period by period. A missing datapoint
-// makes the result of that period missing, except in FILL (which replaces
-// it) and in the array functions (which skip it). Other CloudWatch
-// functions are refused at PutMetricAlarm.
+// The metric math Tide evaluates, in GetMetricData and in metric-math
+// alarms, period by period on one grid:
+//
+//   - numbers, the ids of the request's other queries, + - * / with
+//     parentheses and unary minus;
+//   - comparisons == != < > <= >= (1 when true, 0 when false) joined with
+//     AND (&&) and OR (||);
+//   - ABS(x), RATE(x) (change per second since the previous datapoint),
+//     DIFF(x) (change since the previous datapoint), DIFF_TIME(x) (seconds
+//     since the previous datapoint), PERIOD(x) (the period in seconds),
+//     IF(condition, x[, y]), FILL(x, value | REPEAT | LINEAR);
+//   - SUM, AVG, MIN and MAX of an array, period by period: [m1, m2], or
+//     METRICS() (every MetricStat query of the request) or METRICS("text")
+//     (those whose Id contains text); of one series they give its value
+//     over the whole range, as a constant (m1 - AVG(m1)).
+//
+// A missing datapoint makes the result of its period missing, except in
+// FILL (which replaces it), in the array functions (which skip it) and in
+// IF's unchosen branch. Division by zero gives no datapoint. METRICS() may
+// be used only as the argument of SUM, AVG, MIN or MAX: Tide returns one
+// series per expression. Other CloudWatch functions (SEARCH, ANOMALY_...,
+// the string and time functions) are refused.
 
 // series is one value per period, oldest first; NaN is missing.
 type series []float64
 
+func missingSeries(n int) series {
+	s := make(series, n)
+	for i := range s {
+		s[i] = math.NaN()
+	}
+	return s
+}
+
+// mathEnv is what an expression is evaluated against.
+type mathEnv struct {
+	vars    map[string]series  // the referenced queries' values, by id
+	periods map[string]float64 // the referenced queries' own periods in seconds, when known
+	n       int                // periods in the grid
+	period  float64            // the grid's period in seconds
+	metrics []string           // the ids of the request's MetricStat queries, for METRICS()
+}
+
 // mathExpr is a parsed expression.
 type mathExpr interface {
-	eval(env map[string]series, n int) series
-	refs(add func(string))
+	eval(env *mathEnv) series
+	// refs calls add with every id the expression reads; metrics are the
+	// request's MetricStat ids, which METRICS() reads.
+	refs(metrics []string, add func(string))
 }
 
 type numExpr float64
 
-func (e numExpr) eval(_ map[string]series, n int) series {
-	out := make(series, n)
+func (e numExpr) eval(env *mathEnv) series {
+	out := make(series, env.n)
 	for i := range out {
 		out[i] = float64(e)
 	}
 	return out
 }
-func (numExpr) refs(func(string)) {}
+func (numExpr) refs([]string, func(string)) {}
 
 type idExpr string
 
-func (e idExpr) eval(env map[string]series, n int) series {
-	if s, ok := env[string(e)]; ok && len(s) == n {
+func (e idExpr) eval(env *mathEnv) series {
+	if s, ok := env.vars[string(e)]; ok && len(s) == env.n {
 		return s
 	}
-	return numExpr(math.NaN()).eval(nil, n)
+	return missingSeries(env.n)
 }
-func (e idExpr) refs(add func(string)) { add(string(e)) }
+func (e idExpr) refs(_ []string, add func(string)) { add(string(e)) }
 
-type binExpr struct {
-	op   byte
-	l, r mathExpr
-}
+// metricsExpr is METRICS(filter): the MetricStat queries whose Id contains
+// the filter. It is evaluated only by the array functions.
+type metricsExpr string
 
-func (e binExpr) eval(env map[string]series, n int) series {
-	l, r := e.l.eval(env, n), e.r.eval(env, n)
-	out := make(series, n)
-	for i := range out {
-		switch e.op {
-		case '+':
-			out[i] = l[i] + r[i]
-		case '-':
-			out[i] = l[i] - r[i]
-		case '*':
-			out[i] = l[i] * r[i]
-		case '/':
-			out[i] = l[i] / r[i]
-		}
-		if math.IsInf(out[i], 0) {
-			out[i] = math.NaN() // division by zero: no datapoint
+func (e metricsExpr) ids(metrics []string) []string {
+	var out []string
+	for _, id := range metrics {
+		if strings.Contains(id, string(e)) {
+			out = append(out, id)
 		}
 	}
 	return out
 }
-func (e binExpr) refs(add func(string)) { e.l.refs(add); e.r.refs(add) }
+func (e metricsExpr) eval(env *mathEnv) series { return missingSeries(env.n) }
+func (e metricsExpr) refs(metrics []string, add func(string)) {
+	for _, id := range e.ids(metrics) {
+		add(id)
+	}
+}
+
+type binExpr struct {
+	op   string
+	l, r mathExpr
+}
+
+func (e binExpr) eval(env *mathEnv) series {
+	l, r := e.l.eval(env), e.r.eval(env)
+	out := make(series, env.n)
+	for i := range out {
+		out[i] = binary(e.op, l[i], r[i])
+	}
+	return out
+}
+func (e binExpr) refs(m []string, add func(string)) { e.l.refs(m, add); e.r.refs(m, add) }
+
+// binary applies op; a missing operand, division by zero and overflow give
+// no datapoint.
+func binary(op string, a, b float64) float64 {
+	if math.IsNaN(a) || math.IsNaN(b) {
+		return math.NaN()
+	}
+	var v float64
+	switch op {
+	case "+":
+		v = a + b
+	case "-":
+		v = a - b
+	case "*":
+		v = a * b
+	case "/":
+		v = a / b
+	case "==", "!=", "<", ">", "<=", ">=", "AND", "OR":
+		return truth(compare(op, a, b))
+	}
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return math.NaN()
+	}
+	return v
+}
+
+func compare(op string, a, b float64) bool {
+	switch op {
+	case "==":
+		return a == b
+	case "!=":
+		return a != b
+	case "<":
+		return a < b
+	case ">":
+		return a > b
+	case "<=":
+		return a <= b
+	case ">=":
+		return a >= b
+	case "AND":
+		return a != 0 && b != 0
+	}
+	return a != 0 || b != 0 // OR
+}
+
+func truth(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
 
 type callExpr struct {
 	fn   string
 	args []mathExpr
+	// overTime marks SUM, AVG, MIN or MAX of one series: its value over
+	// the whole range rather than period by period.
+	overTime bool
 }
 
-func (e callExpr) eval(env map[string]series, n int) series {
-	out := make(series, n)
+func (e callExpr) refs(m []string, add func(string)) {
+	for _, a := range e.args {
+		a.refs(m, add)
+	}
+}
+
+func (e callExpr) eval(env *mathEnv) series {
 	switch e.fn {
 	case "ABS":
-		for i, v := range e.args[0].eval(env, n) {
-			out[i] = math.Abs(v)
+		out := e.args[0].eval(env)
+		return mapSeries(out, math.Abs)
+	case "RATE", "DIFF", "DIFF_TIME":
+		return deltas(e.fn, e.args[0].eval(env), env.period)
+	case "PERIOD":
+		p := env.period
+		if id, ok := e.args[0].(idExpr); ok && env.periods[string(id)] > 0 {
+			p = env.periods[string(id)]
 		}
+		return numExpr(p).eval(env)
+	case "IF":
+		return e.ifElse(env)
 	case "FILL":
-		x, fill := e.args[0].eval(env, n), e.args[1].eval(env, n)
-		for i, v := range x {
-			out[i] = v
-			if math.IsNaN(v) {
-				out[i] = fill[i]
-			}
-		}
-	default: // SUM, AVG, MIN, MAX over the array
-		cols := make([]series, len(e.args))
-		for j, a := range e.args {
-			cols[j] = a.eval(env, n)
-		}
-		for i := range out {
-			out[i] = aggregate(e.fn, cols, i)
+		return e.fill(env)
+	}
+	return e.aggregate(env) // SUM, AVG, MIN, MAX
+}
+
+func mapSeries(s series, f func(float64) float64) series {
+	out := make(series, len(s))
+	for i, v := range s {
+		out[i] = f(v)
+	}
+	return out
+}
+
+func (e callExpr) ifElse(env *mathEnv) series {
+	cond, yes := e.args[0].eval(env), e.args[1].eval(env)
+	no := missingSeries(env.n)
+	if len(e.args) == 3 {
+		no = e.args[2].eval(env)
+	}
+	out := missingSeries(env.n)
+	for i, c := range cond {
+		switch {
+		case math.IsNaN(c):
+		case c != 0:
+			out[i] = yes[i]
+		default:
+			out[i] = no[i]
 		}
 	}
 	return out
 }
 
-func (e callExpr) refs(add func(string)) {
-	for _, a := range e.args {
-		a.refs(add)
+// deltas is RATE, DIFF or DIFF_TIME: each datapoint against the previous
+// one in the range; the first has none.
+func deltas(fn string, x series, period float64) series {
+	out := missingSeries(len(x))
+	prev := -1
+	for i, v := range x {
+		if math.IsNaN(v) {
+			continue
+		}
+		if prev >= 0 {
+			dt := float64(i-prev) * period
+			switch fn {
+			case "DIFF":
+				out[i] = v - x[prev]
+			case "DIFF_TIME":
+				out[i] = dt
+			default: // RATE
+				out[i] = (v - x[prev]) / dt
+			}
+		}
+		prev = i
 	}
+	return out
 }
 
-func aggregate(fn string, cols []series, i int) float64 {
+// fillMode is FILL's REPEAT or LINEAR.
+type fillMode string
+
+func (fillMode) eval(env *mathEnv) series    { return missingSeries(env.n) }
+func (fillMode) refs([]string, func(string)) {}
+
+// fill is FILL(x, value | REPEAT | LINEAR): REPEAT carries the last
+// datapoint forward, LINEAR interpolates between the datapoints around a
+// gap; gaps with no datapoint before them stay missing.
+func (e callExpr) fill(env *mathEnv) series {
+	x := e.args[0].eval(env)
+	out := make(series, len(x))
+	copy(out, x)
+	mode, ok := e.args[1].(fillMode)
+	if !ok {
+		with := e.args[1].eval(env)
+		for i, v := range x {
+			if math.IsNaN(v) {
+				out[i] = with[i]
+			}
+		}
+		return out
+	}
+	prev := -1
+	for i, v := range x {
+		if math.IsNaN(v) {
+			continue
+		}
+		for j := prev + 1; prev >= 0 && j < i; j++ {
+			out[j] = x[prev]
+			if mode == "LINEAR" {
+				out[j] = x[prev] + (v-x[prev])*float64(j-prev)/float64(i-prev)
+			}
+		}
+		prev = i
+	}
+	for j := prev + 1; prev >= 0 && mode == "REPEAT" && j < len(x); j++ {
+		out[j] = x[prev]
+	}
+	return out
+}
+
+// aggregate is SUM, AVG, MIN or MAX: of an array period by period,
+// skipping missing datapoints, or of one series over the whole range.
+func (e callExpr) aggregate(env *mathEnv) series {
+	var cols []series
+	if m, ok := e.args[0].(metricsExpr); ok && len(e.args) == 1 {
+		for _, id := range m.ids(env.metrics) {
+			cols = append(cols, idExpr(id).eval(env))
+		}
+	} else {
+		for _, a := range e.args {
+			cols = append(cols, a.eval(env))
+		}
+	}
+	if e.overTime {
+		return numExpr(combine(e.fn, cols[0])).eval(env)
+	}
+	out := make(series, env.n)
+	row := make([]float64, len(cols))
+	for i := range out {
+		for j, c := range cols {
+			row[j] = c[i]
+		}
+		out[i] = combine(e.fn, row)
+	}
+	return out
+}
+
+// combine is SUM, AVG, MIN or MAX of the values that are not missing.
+func combine(fn string, vs []float64) float64 {
 	acc, k := 0.0, 0
-	for _, c := range cols {
-		v := c[i]
+	for _, v := range vs {
 		if math.IsNaN(v) {
 			continue
 		}
@@ -129,184 +339,11 @@ func aggregate(fn string, cols []series, i int) float64 {
 		}
 		k++
 	}
-	if k == 0 {
+	if k == 0 || math.IsInf(acc, 0) {
 		return math.NaN()
 	}
 	if fn == "AVG" {
 		return acc / float64(k)
 	}
 	return acc
-}
-
-// parseMath parses an alarm expression.
-func parseMath(s string) (mathExpr, error) {
-	p := &mathParser{src: s}
-	p.next()
-	e, err := p.sum()
-	if err != nil {
-		return nil, err
-	}
-	if p.tok != "" {
-		return nil, fmt.Errorf("unexpected %q", p.tok)
-	}
-	return e, nil
-}
-
-// maxDepth bounds nesting, so that no expression can exhaust the stack.
-const maxDepth = 64
-
-type mathParser struct {
-	src   string
-	pos   int
-	tok   string // "" at the end
-	depth int
-}
-
-// next reads the next token: a number, a name, or one punctuation byte.
-func (p *mathParser) next() {
-	for p.pos < len(p.src) && p.src[p.pos] == ' ' {
-		p.pos++
-	}
-	start := p.pos
-	if p.pos >= len(p.src) {
-		p.tok = ""
-		return
-	}
-	c := p.src[p.pos]
-	switch {
-	case isDigit(c) || c == '.':
-		for p.pos < len(p.src) && (isDigit(p.src[p.pos]) || p.src[p.pos] == '.') {
-			p.pos++
-		}
-	case isLetter(c) || c == '_':
-		for p.pos < len(p.src) && (isDigit(p.src[p.pos]) || p.src[p.pos] == '_' || isLetter(p.src[p.pos])) {
-			p.pos++
-		}
-	default:
-		p.pos++
-	}
-	p.tok = p.src[start:p.pos]
-}
-
-func isDigit(b byte) bool  { return b >= '0' && b <= '9' }
-func isLetter(b byte) bool { return (b|0x20) >= 'a' && (b|0x20) <= 'z' }
-
-func (p *mathParser) sum() (mathExpr, error) {
-	return p.binary("+-", p.product)
-}
-
-func (p *mathParser) product() (mathExpr, error) {
-	return p.binary("*/", p.unary)
-}
-
-func (p *mathParser) binary(ops string, operand func() (mathExpr, error)) (mathExpr, error) {
-	l, err := operand()
-	if err != nil {
-		return nil, err
-	}
-	for len(p.tok) == 1 && strings.Contains(ops, p.tok) {
-		op := p.tok[0]
-		p.next()
-		r, err := operand()
-		if err != nil {
-			return nil, err
-		}
-		l = binExpr{op: op, l: l, r: r}
-	}
-	return l, nil
-}
-
-func (p *mathParser) unary() (mathExpr, error) {
-	p.depth++
-	defer func() { p.depth-- }()
-	if p.depth > maxDepth {
-		return nil, fmt.Errorf("the expression is nested too deeply")
-	}
-	switch tok := p.tok; {
-	case tok == "-":
-		p.next()
-		e, err := p.unary()
-		if err != nil {
-			return nil, err
-		}
-		return binExpr{op: '-', l: numExpr(0), r: e}, nil
-	case tok == "(":
-		p.next()
-		e, err := p.sum()
-		if err != nil {
-			return nil, err
-		}
-		return e, p.expect(")")
-	case tok != "" && (isDigit(tok[0]) || tok[0] == '.'):
-		f, err := strconv.ParseFloat(tok, 64)
-		if err != nil {
-			return nil, fmt.Errorf("bad number %q", tok)
-		}
-		p.next()
-		return numExpr(f), nil
-	case tok != "" && (isLetter(tok[0]) || tok[0] == '_'):
-		p.next()
-		if p.tok != "(" {
-			return idExpr(tok), nil
-		}
-		return p.call(tok)
-	case tok == "":
-		return nil, fmt.Errorf("the expression ends too soon")
-	}
-	return nil, fmt.Errorf("unexpected %q", p.tok)
-}
-
-// call parses a function's arguments; p.tok is its "(".
-func (p *mathParser) call(fn string) (mathExpr, error) {
-	p.next()
-	var args []mathExpr
-	switch fn {
-	case "ABS", "FILL":
-		for {
-			e, err := p.sum()
-			if err != nil {
-				return nil, err
-			}
-			args = append(args, e)
-			if p.tok != "," {
-				break
-			}
-			p.next()
-		}
-		if want := map[string]int{"ABS": 1, "FILL": 2}[fn]; len(args) != want {
-			return nil, fmt.Errorf("%s takes %d arguments", fn, want)
-		}
-	case "SUM", "AVG", "MIN", "MAX":
-		if err := p.expect("["); err != nil {
-			return nil, fmt.Errorf("%s takes an array of series, such as [m1, m2]", fn)
-		}
-		for {
-			e, err := p.sum()
-			if err != nil {
-				return nil, err
-			}
-			args = append(args, e)
-			if p.tok != "," {
-				break
-			}
-			p.next()
-		}
-		if err := p.expect("]"); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("Tide does not evaluate the function %s in alarms", fn)
-	}
-	return callExpr{fn: fn, args: args}, p.expect(")")
-}
-
-func (p *mathParser) expect(tok string) error {
-	if p.tok != tok {
-		if p.tok == "" {
-			return fmt.Errorf("expected %q at the end", tok)
-		}
-		return fmt.Errorf("expected %q, not %q", tok, p.tok)
-	}
-	p.next()
-	return nil
 }

@@ -363,6 +363,12 @@ func (a *API) configureMath(qs []MetricDataQuery, r *record) error {
 // to ids of the list, without cycles.
 func checkExpressions(qs []MetricDataQuery, ids map[string]bool) error {
 	deps := map[string][]string{}
+	var metricIDs []string
+	for _, q := range qs {
+		if q.MetricStat != nil {
+			metricIDs = append(metricIDs, *q.Id)
+		}
+	}
 	for _, q := range qs {
 		if q.Expression == nil {
 			continue
@@ -372,7 +378,7 @@ func checkExpressions(qs []MetricDataQuery, ids map[string]bool) error {
 			return invalid("Invalid metrics list: the expression of %s is not valid: %v.", *q.Id, err)
 		}
 		var unknown string
-		e.refs(func(ref string) {
+		e.refs(metricIDs, func(ref string) {
 			if !ids[ref] && unknown == "" {
 				unknown = ref
 			}
@@ -380,7 +386,7 @@ func checkExpressions(qs []MetricDataQuery, ids map[string]bool) error {
 		if unknown != "" {
 			return invalid("Invalid metrics list: the expression of %s uses %s, which is not an id of the list.", *q.Id, unknown)
 		}
-		e.refs(func(ref string) { deps[*q.Id] = append(deps[*q.Id], ref) })
+		e.refs(metricIDs, func(ref string) { deps[*q.Id] = append(deps[*q.Id], ref) })
 	}
 	state := map[string]int{} // 1 visiting, 2 done
 	var visit func(id string) bool
