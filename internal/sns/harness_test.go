@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -50,12 +51,26 @@ type harness struct {
 	url   string
 	sdk   *sns.Client
 	dir   string // etcd's data directory
+	addr  string // the edge's listening address
+
+	closeOnce sync.Once
+	closers   []func()
+}
+
+// closeAll stops the edge, the store and etcd (a server's shutdown).
+func (h *harness) closeAll(t testing.TB) {
+	h.closeOnce.Do(func() {
+		for i := len(h.closers) - 1; i >= 0; i-- {
+			h.closers[i]()
+		}
+	})
 }
 
 type harnessOpts struct {
 	fakeClock bool
 	smtpAddr  string
 	dir       string // reuse an etcd data directory (a restart)
+	addr      string // listen on this address (a restart)
 }
 
 func newHarness(t testing.TB, o harnessOpts) *harness {
@@ -70,11 +85,13 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.closers = append(h.closers, e.Close)
+	t.Cleanup(func() { h.closeAll(t) })
 	st, err := store.Open(ctx, e.Client(), "/tide/", quiet)
 	if err != nil {
-		e.Close()
 		t.Fatal(err)
 	}
+	h.closers = append(h.closers, st.Close)
 	h.st = st
 	cfg := Config{Region: testRegion, AccountID: testAcct, SMTPAddr: o.smtpAddr}
 	if o.fakeClock {
@@ -88,18 +105,23 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	ed.Handle(CertPath, h.api.CertHandler())
 	ed.Handle(ConfirmPath, h.api.ConfirmHandler())
 	ed.Handle(UnsubscribePath, h.api.UnsubscribeHandler())
-	srv := httptest.NewServer(ed)
-	h.url = srv.URL
+	srv := httptest.NewUnstartedServer(ed)
+	if o.addr != "" {
+		l, err := net.Listen("tcp", o.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Listener.Close()
+		srv.Listener = l
+	}
+	srv.Start()
+	h.closers = append(h.closers, srv.Close)
+	h.url, h.addr = srv.URL, srv.Listener.Addr().String()
 	h.sdk = sns.NewFromConfig(aws.Config{
 		Region:      testRegion,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
 	}, func(o *sns.Options) { o.BaseEndpoint = aws.String(srv.URL) })
-	t.Cleanup(func() {
-		srv.Close()
-		st.Close()
-		e.Close()
-	})
 	return h
 }
 
