@@ -63,7 +63,9 @@ func (a *API) notification(ctx context.Context, t *topicRecord, s *subRecord, ms
 	}
 	d := a.newDelivery(t, s, "Notification", subject)
 	d.Created = msg.Timestamp
-	d.Headers["x-amz-sns-subscription-arn"] = d.SubscriptionArn
+	if d.Headers != nil {
+		d.Headers["x-amz-sns-subscription-arn"] = d.SubscriptionArn
+	}
 	unsub := unsubscribeURL(s.BaseURL, d.SubscriptionArn, s.UnsubToken)
 	switch {
 	case s.Protocol == "email":
