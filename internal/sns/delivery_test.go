@@ -2,6 +2,7 @@ package sns
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -191,6 +192,15 @@ func TestFilterPolicy(t *testing.T) {
 	}
 }
 
+// waitRecorded waits until the one delivery record shows n failed attempts.
+func (h *harness) waitRecorded(t *testing.T, n int) {
+	t.Helper()
+	eventually(t, "the failed attempt to be recorded", func() bool {
+		kvs := h.st.List(deliveriesPrefix)
+		return len(kvs) == 1 && strings.Contains(string(kvs[0].Value), fmt.Sprintf(`"attempts":%d,`, n))
+	})
+}
+
 // TestRetries follows AWS's default policy on a fake clock: the first
 // attempt and three retries 20 seconds apart, then the delivery is gone.
 func TestRetries(t *testing.T) {
@@ -207,6 +217,7 @@ func TestRetries(t *testing.T) {
 	attempts := func() int { return len(sub.ofType("Notification")) }
 	eventually(t, "the first attempt", func() bool { return attempts() == 1 })
 	for retry := 1; retry <= 3; retry++ {
+		h.waitRecorded(t, retry)
 		h.clock.Advance(19 * time.Second)
 		time.Sleep(50 * time.Millisecond)
 		if n := attempts(); n != retry {
@@ -253,10 +264,7 @@ func TestRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "a failed attempt", func() bool { return len(sub.ofType("Notification")) == 1 })
-	eventually(t, "the retry to be recorded", func() bool {
-		kvs := h.st.List(deliveriesPrefix)
-		return len(kvs) == 1 && strings.Contains(string(kvs[0].Value), `"attempts":1`)
-	})
+	h.waitRecorded(t, 1)
 	stop()
 	now := h.clock.Now()
 	dir, addr := h.dir, h.addr

@@ -83,12 +83,8 @@ func (a *API) publish(ctx context.Context, in *PublishInput) (*PublishOutput, er
 	if err != nil {
 		return nil, err
 	}
-	msg, err := checkMessage(in)
+	msg, out, err := a.prepare(t, in)
 	if err != nil {
-		return nil, err
-	}
-	out := &PublishOutput{}
-	if err := checkFIFO(t, in, out, a.topicAttr(t, "ContentBasedDeduplication") == "true"); err != nil {
 		return nil, err
 	}
 	now := a.now()
@@ -101,6 +97,19 @@ func (a *API) publish(ctx context.Context, in *PublishInput) (*PublishOutput, er
 	}
 	out.MessageId = msg.ID
 	return out, nil
+}
+
+// prepare validates a message for topic t.
+func (a *API) prepare(t *topicRecord, in *PublishInput) (*messageRecord, *PublishOutput, error) {
+	msg, err := checkMessage(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := &PublishOutput{}
+	if err := checkFIFO(t, in, out, a.topicAttr(t, "ContentBasedDeduplication") == "true"); err != nil {
+		return nil, nil, err
+	}
+	return msg, out, nil
 }
 
 // publishTarget returns the one ARN a Publish request names.

@@ -114,6 +114,7 @@ func (a *API) Service() *edge.QueryService {
 			"GetSubscriptionAttributes": edge.QueryOp(a.getSubscriptionAttributes),
 			"SetSubscriptionAttributes": edge.QueryOp(a.setSubscriptionAttributes),
 			"Publish":                   edge.QueryOp(a.publish),
+			"PublishBatch":              edge.QueryOp(a.publishBatch),
 			"TagResource":               edge.QueryOp(a.tagResource),
 			"UntagResource":             edge.QueryOp(a.untagResource),
 			"ListTagsForResource":       edge.QueryOp(a.listTagsForResource),
