@@ -104,7 +104,14 @@ func (r *bucketRing) expire(cutoff int64) {
 		r.head++
 	}
 	if r.head > 32 && r.head > len(r.b)/2 {
-		r.b = append(r.b[:0], r.b[r.head:]...)
+		if live := r.b[r.head:]; len(live) < cap(r.b)/4 { // give back what a shrunken tier held
+			r.b = nil
+			if len(live) > 0 {
+				r.b = append(make([]bucket, 0, 2*len(live)), live...)
+			}
+		} else {
+			r.b = append(r.b[:0], live...)
+		}
 		r.head = 0
 	}
 }

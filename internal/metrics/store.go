@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,6 +31,10 @@ type Store struct {
 	now    func() time.Time
 	seed   maphash.Seed
 	shards [shards]shard
+	// sweepNext is when maybeSweep next runs (Unix seconds), sweepShard
+	// the shard it swept last.
+	sweepNext  atomic.Int64
+	sweepShard atomic.Uint32
 }
 
 type shard struct {
@@ -106,6 +111,7 @@ func (s *Store) Put(data ...Datum) {
 		se.add(d, now)
 		sh.mu.Unlock()
 	}
+	s.maybeSweep(now)
 }
 
 func (se *series) add(d *Datum, now time.Time) {

@@ -221,3 +221,58 @@ func BenchmarkGet(b *testing.B) {
 		})
 	}
 }
+
+// TestIdleSeriesExpire: a series that stops receiving data (a stopped
+// task's) gives back its one-second buckets after three hours and is
+// forgotten when no tier keeps anything, while data keeps arriving for
+// others.
+func TestIdleSeriesExpire(t *testing.T) {
+	now := at(0)
+	s := New(func() time.Time { return now })
+	task := func(id string, sec int) Datum {
+		return Datum{Namespace: "ECS/ContainerInsights", MetricName: "CpuUtilized", Dimensions: []Dimension{{"TaskId", id}}, Time: at(sec), Value: 1, HighResolution: true}
+	}
+	for sec := range 3600 {
+		now = at(sec)
+		s.Put(task("gone", sec), task("busy", sec))
+	}
+	buckets := func(id string) [len(Tiers)]int {
+		var out [len(Tiers)]int
+		for i := range s.shards {
+			for _, list := range s.shards[i].series {
+				for _, se := range list {
+					if se.dims[0].Value == id {
+						for j := range se.tiers {
+							out[j] = len(se.tiers[j].b) - se.tiers[j].head
+						}
+					}
+				}
+			}
+		}
+		return out
+	}
+	if got := buckets("gone"); got != [len(Tiers)]int{3600, 60, 12, 1} {
+		t.Fatalf("after an hour: %v buckets", got)
+	}
+	// Four hours later, one datum a minute for the busy task.
+	for sec := 3600; sec < 5*3600; sec += 60 {
+		now = at(sec)
+		s.Put(task("busy", sec))
+	}
+	if got := buckets("gone"); got != [len(Tiers)]int{0, 60, 12, 1} {
+		t.Errorf("four hours idle: %v buckets, want the one-second tier empty", got)
+	}
+	if got := s.Get(Query{Namespace: "ECS/ContainerInsights", MetricName: "CpuUtilized", Dimensions: []Dimension{{"TaskId", "gone"}}, Stat: "Sum", Period: time.Hour, Start: at(0), End: at(3600)}); len(got) != 1 || got[0].Value != 3600 {
+		t.Errorf("the idle task's hour: %v", got)
+	}
+	for sec := 456 * 86400; sec < 456*86400+shards; sec++ { // a shard a second
+		now = at(sec)
+		s.Put(task("busy", sec))
+	}
+	if got := s.List("", "", []DimensionFilter{{Name: "TaskId"}}, time.Time{}); len(got) != 1 || got[0].Dimensions[0].Value != "busy" {
+		t.Errorf("after 456 days: %v", got)
+	}
+	if got := buckets("gone"); got != [len(Tiers)]int{} {
+		t.Errorf("after 456 days: %v buckets, want none", got)
+	}
+}
