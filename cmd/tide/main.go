@@ -92,6 +92,7 @@ func runServer(args []string) error {
 	anonPull := fs.Bool("registry-anonymous-pull", false, "let clients without credentials pull from the registry")
 	lbBind := fs.String("lb-bind", "127.0.0.1", "address the load balancers' listeners bind (0.0.0.0: every interface)")
 	lifecycleEvery := fs.Duration("lifecycle-interval", time.Minute, "how often ECR lifecycle policies are applied")
+	smtpAddr := fs.String("smtp-addr", "", "SMTP server (host:port) for SNS email subscriptions; empty refuses them")
 	timing := fs.String("timing", "fast", "timing profile: fast (one-second metrics and alarm periods) or aws (AWS's one-minute periods and default cooldowns)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -114,7 +115,7 @@ func runServer(args []string) error {
 		DataDir: *dataDir, Listen: *listen, EtcdEndpoints: eps, Region: *region, AccountID: *account,
 		Credentials: server.Credentials{AccessKeyID: *akid, SecretAccessKey: *secret}, Log: log,
 		LocalAgent: *localAgent, Runtime: *rt, LocalCPU: int32(*localCPU), LocalMemory: int32(*localMem),
-		AnonymousPull: *anonPull, LifecycleInterval: *lifecycleEvery, LBBindHost: *lbBind, Timing: *timing,
+		AnonymousPull: *anonPull, LifecycleInterval: *lifecycleEvery, LBBindHost: *lbBind, Timing: *timing, SMTPAddr: *smtpAddr,
 		Agent: ecs.AgentConfig{HeartbeatTimeout: *hbTimeout, StoppedTaskRetention: *retention},
 	})
 	if err != nil {

@@ -35,6 +35,7 @@ import (
 	"tide/internal/registry"
 	"tide/internal/runtime/pick"
 	"tide/internal/sigv4"
+	"tide/internal/sns"
 	"tide/internal/store"
 )
 
@@ -67,6 +68,9 @@ type Config struct {
 	// metrics and alarm periods, new targets checked every second) or
 	// "aws" (AWS's one-minute metrics, periods and default cooldowns).
 	Timing string
+	// SMTPAddr is the SMTP server (host:port) SNS email subscriptions
+	// are delivered through; empty refuses them.
+	SMTPAddr string
 }
 
 // Server is a running Tide server.
@@ -84,6 +88,7 @@ type Server struct {
 	elbv2    *elbv2.API
 	metrics  *metrics.Store
 	cw       *cloudwatch.API
+	sns      *sns.API
 	timing   timing
 	http     *http.Server
 	listener net.Listener
@@ -156,6 +161,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.metrics = metrics.New(nil)
 	s.cw = cloudwatch.New(s.store, s.log.With("api", "cloudwatch"), cloudwatch.Config{Region: cfg.Region, AccountID: cfg.AccountID, AWSPeriods: s.timing.awsPeriods, Metrics: s.metrics})
 	e.RegisterAPI(s.cw.EdgeAPI())
+	s.sns = sns.New(s.store, s.log.With("api", "sns"), sns.Config{Region: cfg.Region, AccountID: cfg.AccountID, BaseURL: s.baseURL, SMTPAddr: cfg.SMTPAddr})
+	e.RegisterQuery(s.sns.Service())
+	e.Handle("GET "+sns.CertPath, s.sns.CertHandler())
+	e.Handle("GET "+sns.ConfirmPath, s.sns.ConfirmHandler())
+	e.Handle("GET "+sns.UnsubscribePath, s.sns.UnsubscribeHandler())
 	e.HandleSigned("POST "+metricsPath, s.receiveMetrics)
 	e.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.ecs.ServeMetrics(w, r)
@@ -285,8 +295,9 @@ func (s *Server) lead(ctx context.Context) error {
 	lifecycle.Go(func() { s.runLifecycle(lctx, cmp.Or(s.cfg.LifecycleInterval, time.Minute)) })
 	lifecycle.Go(func() { s.sweepTargets(lctx) })
 	lifecycle.Go(func() {
-		cloudwatch.NewController(s.cw, s.log.With("controller", "alarms"), cloudwatch.ControllerConfig{Metrics: s.metrics}).Run(lctx)
+		cloudwatch.NewController(s.cw, s.log.With("controller", "alarms"), cloudwatch.ControllerConfig{Metrics: s.metrics, Notifier: s.sns}).Run(lctx)
 	})
+	lifecycle.Go(func() { s.sns.Run(lctx) }) // one deliverer: the leader
 	s.ecs.Run(lctx, time.Second)
 	cancel()
 	lifecycle.Wait()
@@ -363,6 +374,16 @@ func (s *Server) secret(id string) (string, bool) {
 		return s.creds.SecretAccessKey, true
 	}
 	return "", false
+}
+
+// baseURL is the address a client reached this server at, for links in
+// what it sends (SNS's SubscribeURL): the request's Host, or the edge's
+// address for work no request started (an alarm's notification).
+func (s *Server) baseURL(ctx context.Context) string {
+	if h := edge.Host(ctx); h != "" {
+		return "http://" + h
+	}
+	return s.URL()
 }
 
 // URL is the edge's base URL.
