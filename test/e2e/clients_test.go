@@ -84,7 +84,6 @@ func (w *webhook) subjects() []string {
 	return out
 }
 
-
 // TestAlarmNotifiesSNSWebhook: an alarm whose action is an SNS topic
 // notifies an HTTP subscriber that confirmed its subscription through
 // SubscribeURL, with CloudWatch's subject and message.
