@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -134,4 +135,34 @@ func TestSubscriptionLinks(t *testing.T) {
 	if status, _ := get(u.String()); status != 404 {
 		t.Errorf("UnsubscribeURL after unsubscribing: %d, want 404", status)
 	}
+}
+
+// TestPendingExpire: a subscription left unconfirmed is gone after three
+// days, and its token stops working after two.
+func TestPendingExpire(t *testing.T) {
+	h := newHarness(t, harnessOpts{fakeClock: true})
+	h.run(t)
+	ctx := context.Background()
+	topic := h.createTopic(t, "expiring")
+	sub := newSubscriber(t)
+	sub.manual = true
+	out, err := h.sdk.Subscribe(ctx, &sns.SubscribeInput{TopicArn: &topic, Protocol: aws.String("http"), Endpoint: aws.String(sub.url()), ReturnSubscriptionArn: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the confirmation", func() bool { return len(sub.ofType("SubscriptionConfirmation")) == 1 })
+	token := sub.ofType("SubscriptionConfirmation")[0].Msg["Token"].(string)
+	h.clock.Advance(48 * time.Hour)
+	_, err = h.sdk.ConfirmSubscription(ctx, &sns.ConfirmSubscriptionInput{TopicArn: &topic, Token: &token})
+	if errCode(err) != "InvalidParameter" {
+		t.Errorf("ConfirmSubscription with an expired token: %v", err)
+	}
+	if _, err := h.sdk.GetSubscriptionAttributes(ctx, &sns.GetSubscriptionAttributesInput{SubscriptionArn: out.SubscriptionArn}); err != nil {
+		t.Errorf("the pending subscription is gone after two days: %v", err)
+	}
+	h.clock.Advance(24 * time.Hour)
+	eventually(t, "the pending subscription to be deleted", func() bool {
+		_, err := h.sdk.GetSubscriptionAttributes(ctx, &sns.GetSubscriptionAttributesInput{SubscriptionArn: out.SubscriptionArn})
+		return errCode(err) == "NotFound"
+	})
 }

@@ -281,3 +281,26 @@ func TestRestart(t *testing.T) {
 	}
 	eventually(t, "the delivery record to go", func() bool { return len(h2.st.List(deliveriesPrefix)) == 0 })
 }
+
+func TestHTTPSDelivery(t *testing.T) {
+	sub := newTLSSubscriber(t)
+	h := newHarness(t, harnessOpts{client: sub.srv.Client()})
+	h.run(t)
+	ctx := context.Background()
+	topic := h.createTopic(t, "secure")
+	out, err := h.sdk.Subscribe(ctx, &sns.SubscribeInput{TopicArn: &topic, Protocol: aws.String("https"), Endpoint: aws.String(sub.url()), ReturnSubscriptionArn: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "confirmation", func() bool {
+		a, err := h.sdk.GetSubscriptionAttributes(ctx, &sns.GetSubscriptionAttributesInput{SubscriptionArn: out.SubscriptionArn})
+		return err == nil && a.Attributes["PendingConfirmation"] == "false"
+	})
+	if _, err := h.sdk.Publish(ctx, &sns.PublishInput{TargetArn: &topic, Message: aws.String("over TLS")}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the notification", func() bool { return len(sub.ofType("Notification")) == 1 })
+	if got := sub.ofType("Notification")[0].Msg["Message"]; got != "over TLS" {
+		t.Errorf("Message = %v", got)
+	}
+}

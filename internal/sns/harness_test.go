@@ -71,6 +71,7 @@ type harnessOpts struct {
 	smtpAddr  string
 	dir       string // reuse an etcd data directory (a restart)
 	addr      string // listen on this address (a restart)
+	client    *http.Client
 }
 
 func newHarness(t testing.TB, o harnessOpts) *harness {
@@ -93,7 +94,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	}
 	h.closers = append(h.closers, st.Close)
 	h.st = st
-	cfg := Config{Region: testRegion, AccountID: testAcct, SMTPAddr: o.smtpAddr}
+	cfg := Config{Region: testRegion, AccountID: testAcct, SMTPAddr: o.smtpAddr, HTTPClient: o.client}
 	if o.fakeClock {
 		h.clock = clocktest.New(start)
 		cfg.Now = h.clock.Now
@@ -223,6 +224,15 @@ type subscriber struct {
 func newSubscriber(t testing.TB) *subscriber {
 	s := &subscriber{t: t}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// newTLSSubscriber is a subscriber at an https URL; its server's Client
+// trusts its certificate.
+func newTLSSubscriber(t testing.TB) *subscriber {
+	s := &subscriber{t: t}
+	s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
 }

@@ -226,7 +226,7 @@ func (a *API) fanOutChunk(ctx context.Context, key string) (done bool, err error
 }
 
 // sweepPending deletes the subscriptions left unconfirmed for longer than
-// AWS keeps them.
+// AWS keeps them: three days after their latest confirmation was sent.
 func (a *API) sweepPending(ctx context.Context) {
 	subs, kvs, err := a.subs("")
 	if err != nil {
@@ -235,7 +235,7 @@ func (a *API) sweepPending(ctx context.Context) {
 	}
 	now := a.now()
 	for i, s := range subs {
-		if !s.Confirmed && now.Sub(s.Created) >= pendingLifetime {
+		if !s.Confirmed && !now.Before(s.TokenExpires.Add(pendingLifetime-tokenLifetime)) {
 			if _, err := a.store.Commit(ctx, store.Del(kvs[i].Key, kvs[i].ModRev)); err != nil && ctx.Err() == nil {
 				a.log.Warn("delete expired pending subscription", "key", kvs[i].Key, "err", err)
 			}
