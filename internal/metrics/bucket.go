@@ -52,6 +52,10 @@ func (b *bucket) add(v *sample, d *Datum) {
 	b.count += v.count
 	b.sum += v.sum
 	if d.Stats != nil {
+		if d.Stats.SampleCount == 1 || d.Stats.Minimum == d.Stats.Maximum { // one value, SampleCount times
+			b.dist.add(d.Stats.Minimum, d.Stats.SampleCount)
+			b.raw += d.Stats.SampleCount
+		}
 		return
 	}
 	if len(d.Values) == 0 {

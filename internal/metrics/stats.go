@@ -18,8 +18,9 @@ type stat struct {
 // TM(a%:b%), WM(a%:b%), TC(a%:b%) and TS(a%:b%), and PR(n:m) (the
 // percentage of values in (n, m]). Percentiles and the trimmed statistics
 // come from the values' distribution, with 1% relative accuracy, kept
-// within the observed minimum and maximum; data sent as statistic sets has
-// none, and gives no value for them, as in CloudWatch.
+// within the observed minimum and maximum. As in CloudWatch, a period with
+// data sent as statistic sets (other than sets of one value) has no value
+// for them, nor has one with a negative value for percentiles.
 func ParseStat(s string) (stat, bool) {
 	switch s {
 	case "SampleCount":
@@ -41,7 +42,7 @@ func ParseStat(s string) (stat, bool) {
 			return stat{}, false
 		}
 		return stat{needsDist: true, eval: func(a *agg) (float64, bool) {
-			if a.raw == 0 {
+			if !a.complete() || a.min < 0 { // CloudWatch has no percentiles of negative values
 				return 0, false
 			}
 			return a.quantile(p), true
@@ -69,7 +70,7 @@ func ParseStat(s string) (stat, bool) {
 			return stat{}, false
 		}
 		return stat{needsDist: true, eval: func(a *agg) (float64, bool) {
-			if a.raw == 0 {
+			if !a.complete() {
 				return 0, false
 			}
 			in := 0.0
@@ -82,6 +83,13 @@ func ParseStat(s string) (stat, bool) {
 		}}, true
 	}
 	return stat{}, false
+}
+
+// complete tells whether the distribution holds every value of the period:
+// CloudWatch gives no percentile of data sent as statistic sets (but for
+// sets of one value: a SampleCount of 1, or Minimum equal to Maximum).
+func (a *agg) complete() bool {
+	return a.raw > 0 && a.raw >= a.count*(1-1e-9)
 }
 
 // percent parses "99" or "99.9" as a fraction in (0, 1].
@@ -140,7 +148,7 @@ func rangeOf(s string, pct bool) (lo, hi float64, ok bool) {
 // trimmed is tm, wm, tc or ts over the ranks [lo, hi).
 func trimmed(kind string, lo, hi float64) stat {
 	return stat{needsDist: true, eval: func(a *agg) (float64, bool) {
-		if a.raw == 0 {
+		if !a.complete() {
 			return 0, false
 		}
 		n, sum, vlo, vhi := a.between(lo, hi)

@@ -115,6 +115,22 @@ func TestStatisticSets(t *testing.T) {
 	if got := s.Get(query("p90", time.Second, 0, 1)); len(got) != 0 {
 		t.Errorf("p90 of a statistic set: %v, want none (no distribution)", got)
 	}
+	one := cpu(2, 0, true)
+	one.Stats = &StatisticSet{SampleCount: 3, Sum: 90, Minimum: 30, Maximum: 30}
+	s.Put(one, cpu(3, 10, true))
+	if diff := cmp.Diff([]Point{{at(2), 30}, {at(3), 10}}, s.Get(query("p90", time.Second, 0, 5))); diff != "" {
+		t.Errorf("p90 of a set of one value and of a value (-want +got):\n%s", diff)
+	}
+	if got := s.Get(query("p90", 5*time.Second, 0, 5)); len(got) != 0 {
+		t.Errorf("p90 over a period with a statistic set: %v, want none", got)
+	}
+	s.Put(cpu(4, -1, true))
+	if got := s.Get(query("p50", time.Second, 4, 5)); len(got) != 0 {
+		t.Errorf("p50 of a negative value: %v, want none", got)
+	}
+	if got := s.Get(query("tm100", time.Second, 4, 5)); len(got) != 1 || got[0].Value != -1 {
+		t.Errorf("tm100 of a negative value: %v, want -1", got)
+	}
 }
 
 func TestList(t *testing.T) {
