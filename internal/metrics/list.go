@@ -30,8 +30,10 @@ type DimensionFilter struct {
 const listWindow = 14 * 24 * time.Hour
 
 // List returns the metrics that match namespace and name (either may be
-// empty to match all) and every filter, with data newer than since (zero:
-// any in the last two weeks), sorted by namespace, name and dimensions.
+// empty to match all) and every filter, that received data after since
+// (zero: in the last two weeks), sorted by namespace, name and dimensions.
+// As ListMetrics' RecentlyActive, it counts when data was put, whatever
+// its timestamps.
 func (s *Store) List(namespace, name string, filters []DimensionFilter, since time.Time) []Metric {
 	cutoff := s.now().Add(-listWindow)
 	if since.After(cutoff) {
@@ -43,12 +45,16 @@ func (s *Store) List(namespace, name string, filters []DimensionFilter, since ti
 		sh.mu.Lock()
 		for _, list := range sh.series {
 			m := Metric{Namespace: list[0].namespace, MetricName: list[0].name, Dimensions: list[0].dims}
+			var seen time.Time
 			for _, se := range list {
 				if se.updated.After(m.Updated) {
 					m.Updated = se.updated
 				}
+				if se.seen.After(seen) {
+					seen = se.seen
+				}
 			}
-			if m.Updated.Before(cutoff) || (namespace != "" && m.Namespace != namespace) || (name != "" && m.MetricName != name) || !matches(m.Dimensions, filters) {
+			if seen.Before(cutoff) || (namespace != "" && m.Namespace != namespace) || (name != "" && m.MetricName != name) || !matches(m.Dimensions, filters) {
 				continue
 			}
 			m.Dimensions = slices.Clone(m.Dimensions)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -134,10 +135,17 @@ func TestStatisticSets(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
-	s := New(func() time.Time { return at(0) })
-	s.Put(cpu(-60, 1, false))
-	s.Put(Datum{Namespace: "App", MetricName: "Requests", Time: at(-5 * 3600), Value: 1})
-	s.Put(Datum{Namespace: "App", MetricName: "Requests", Dimensions: []Dimension{{"Route", "/"}}, Time: at(-30 * 86400), Value: 1})
+	now := at(0)
+	s := New(func() time.Time { return now })
+	for _, d := range []Datum{ // each put when its timestamp says
+		{Namespace: "App", MetricName: "Requests", Dimensions: []Dimension{{"Route", "/"}}, Time: at(-30 * 86400), Value: 1},
+		{Namespace: "App", MetricName: "Requests", Time: at(-5 * 3600), Value: 1},
+		cpu(-60, 1, false),
+	} {
+		now = d.Time
+		s.Put(d)
+	}
+	now = at(0)
 	names := func(ms []Metric) []string {
 		var out []string
 		for _, m := range ms {
@@ -154,6 +162,11 @@ func TestList(t *testing.T) {
 	}
 	if got := names(s.List("App", "", nil, at(-3*3600))); len(got) != 0 {
 		t.Errorf("recently active App: %v, want none", got)
+	}
+	now = at(3600) // a datum put now, timestamped two hours ago, is recent
+	s.Put(Datum{Namespace: "App", MetricName: "Late", Time: at(-3600), Value: 1})
+	if got := names(s.List("App", "", nil, at(0))); len(got) != 1 || got[0] != "App Late []" {
+		t.Errorf("recently active App after a late datum: %v", got)
 	}
 }
 
@@ -290,5 +303,44 @@ func TestIdleSeriesExpire(t *testing.T) {
 	}
 	if got := buckets("gone"); got != [len(Tiers)]int{} {
 		t.Errorf("after 456 days: %v buckets, want none", got)
+	}
+}
+
+// TestConcurrentUse: Put, Get and List from several goroutines at once
+// (run with -race) lose no datum.
+func TestConcurrentUse(t *testing.T) {
+	var mu sync.Mutex
+	now := at(0)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s := New(clock)
+	const writers, seconds = 4, 200
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for sec := range seconds {
+				s.Put(Datum{Namespace: "N", MetricName: "M", Dimensions: []Dimension{{"W", strconv.Itoa(w % 2)}}, Time: at(sec), Value: 1, HighResolution: true})
+				if w == 0 {
+					mu.Lock()
+					now = at(sec)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range seconds {
+			s.Get(Query{Namespace: "N", MetricName: "M", Dimensions: []Dimension{{"W", "0"}}, Stat: "p50", Period: time.Second, Start: at(0), End: at(seconds)})
+			s.List("N", "", nil, time.Time{})
+		}
+	})
+	wg.Wait()
+	var total float64
+	for _, w := range []string{"0", "1"} {
+		for _, p := range s.Get(Query{Namespace: "N", MetricName: "M", Dimensions: []Dimension{{"W", w}}, Stat: "SampleCount", Period: time.Minute, Start: at(0), End: at(seconds)}) {
+			total += p.Value
+		}
+	}
+	if total != writers*seconds {
+		t.Errorf("%v datums stored, want %d", total, writers*seconds)
 	}
 }
