@@ -33,8 +33,11 @@ func (a *agg) add(b *bucket, needDist bool) {
 // periods are aligned to multiples of q.Period since the Unix epoch. It
 // reads the coarsest tier whose resolution divides the period (every
 // datum reaches every tier at or above its resolution), so a one-second
-// period sees only high-resolution data, and only for the last 3 hours, as
-// in CloudWatch. A statistic it does not know gives no points.
+// period sees high-resolution data only for the last 3 hours, as in
+// CloudWatch. A metric that has only standard-resolution data shows at a
+// sub-minute period one point a minute (as five-minute data shows at one
+// minute); one that has both shows only its high-resolution data there. A
+// statistic it does not know gives no points.
 func (s *Store) Get(q Query) []Point {
 	st, ok := ParseStat(q.Stat)
 	if !ok || q.Period < time.Second || !q.End.After(q.Start) {
@@ -64,7 +67,11 @@ func (s *Store) Get(q Query) []Point {
 		if q.Unit != "" && se.unit != q.Unit {
 			continue
 		}
-		bs := se.tiers[tier].span(from, to)
+		ti := tier
+		if ti == 0 && !se.hires {
+			ti = 1 // standard resolution: each minute in the sub-minute period it starts
+		}
+		bs := se.tiers[ti].span(from, to)
 		for i := range bs {
 			t := bs[i].t - (bs[i].t-from)%period
 			a := byPeriod[t]

@@ -60,6 +60,7 @@ type series struct {
 	dims                  []Dimension // sorted by name
 	identity              string
 	tiers                 [len(Tiers)]bucketRing
+	hires                 bool      // it has had high-resolution data
 	updated               time.Time // the newest datum's time
 	seen                  time.Time // when a datum last arrived
 }
@@ -123,6 +124,7 @@ func (se *series) add(d *Datum, now time.Time) {
 	first := 1
 	if d.HighResolution {
 		first = 0
+		se.hires = true
 	}
 	sec := d.Time.Unix()
 	for i := first; i < len(Tiers); i++ {

@@ -81,6 +81,14 @@ func TestTiersAndRetention(t *testing.T) {
 	if got := s.Get(query("Average", 5*time.Minute, -30*86400, 0)); len(got) != 3 {
 		t.Errorf("five-minute data over 30 days: %v, want 3", got)
 	}
+	std := cpu(-2*3600+30, 10, false)
+	std.MetricName = "MemoryUtilization"
+	s.Put(std)
+	q := query("Maximum", 10*time.Second, -3*3600, 0)
+	q.MetricName = "MemoryUtilization"
+	if diff := cmp.Diff([]Point{{at(-2 * 3600), 10}}, s.Get(q)); diff != "" {
+		t.Errorf("standard-resolution data at 10 s (-want +got):\n%s", diff)
+	}
 	now = at(4 * 3600)
 	s.Put(cpu(4*3600-1, 1, true)) // expires what the new time leaves behind
 	if got := s.Get(query("Average", time.Second, -3*3600, 4*3600)); len(got) != 1 {
