@@ -24,6 +24,7 @@ import (
 	"go.etcd.io/etcd/client/v3/concurrency"
 
 	"tide/internal/agent"
+	"tide/internal/autoscaling"
 	"tide/internal/cloudwatch"
 	"tide/internal/ecr"
 	"tide/internal/ecs"
@@ -89,6 +90,7 @@ type Server struct {
 	metrics  *metrics.Store
 	cw       *cloudwatch.API
 	sns      *sns.API
+	aas      *autoscaling.API
 	timing   timing
 	http     *http.Server
 	listener net.Listener
@@ -163,6 +165,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	e.RegisterAPI(s.cw.EdgeAPI())
 	s.sns = sns.New(s.store, s.log.With("api", "sns"), sns.Config{Region: cfg.Region, AccountID: cfg.AccountID, BaseURL: s.baseURL, SMTPAddr: cfg.SMTPAddr})
 	e.RegisterQuery(s.sns.Service())
+	s.aas = autoscaling.New(s.store, s.log.With("api", "autoscaling"), autoscaling.Config{Region: cfg.Region, AccountID: cfg.AccountID,
+		Timing: s.timing.scaling, Alarms: s.cw, Services: ecsServices{s.ecs}})
+	e.Register(s.aas.Service())
 	e.Handle("GET "+sns.CertPath, s.sns.CertHandler())
 	e.Handle("GET "+sns.ConfirmPath, s.sns.ConfirmHandler())
 	e.Handle("GET "+sns.UnsubscribePath, s.sns.UnsubscribeHandler())
@@ -295,9 +300,10 @@ func (s *Server) lead(ctx context.Context) error {
 	lifecycle.Go(func() { s.runLifecycle(lctx, cmp.Or(s.cfg.LifecycleInterval, time.Minute)) })
 	lifecycle.Go(func() { s.sweepTargets(lctx) })
 	lifecycle.Go(func() {
-		cloudwatch.NewController(s.cw, s.log.With("controller", "alarms"), cloudwatch.ControllerConfig{Metrics: s.metrics, Notifier: s.sns}).Run(lctx)
+		cloudwatch.NewController(s.cw, s.log.With("controller", "alarms"), cloudwatch.ControllerConfig{Metrics: s.metrics, Notifier: s.sns, Policies: s.aas}).Run(lctx)
 	})
 	lifecycle.Go(func() { s.sns.Run(lctx) }) // one deliverer: the leader
+	lifecycle.Go(func() { autoscaling.NewController(s.aas, s.log.With("controller", "scheduled-actions")).Run(lctx) })
 	s.ecs.Run(lctx, time.Second)
 	cancel()
 	lifecycle.Wait()

@@ -1,8 +1,12 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"time"
+
+	"tide/internal/autoscaling"
+	"tide/internal/ecs"
 )
 
 // timing is what a timing profile sets.
@@ -12,6 +16,7 @@ type timing struct {
 	hires        bool          // stored at one second
 	initialCheck time.Duration // health checks of new targets; 0: the group's interval
 	awsPeriods   bool          // alarms take only AWS's periods
+	scaling      autoscaling.Timing
 }
 
 // timingProfile returns the profile named name: "fast" (the default) or
@@ -19,9 +24,21 @@ type timing struct {
 func timingProfile(name string) (timing, error) {
 	switch name {
 	case "", "fast":
-		return timing{name: "fast", metricPeriod: time.Second, hires: true, initialCheck: time.Second}, nil
+		return timing{name: "fast", metricPeriod: time.Second, hires: true, initialCheck: time.Second, scaling: autoscaling.FastTiming()}, nil
 	case "aws":
-		return timing{name: "aws", metricPeriod: time.Minute, awsPeriods: true}, nil
+		return timing{name: "aws", metricPeriod: time.Minute, awsPeriods: true, scaling: autoscaling.AWSTiming()}, nil
 	}
 	return timing{}, fmt.Errorf("unknown timing profile %q: want fast or aws", name)
+}
+
+// ecsServices is the ECS API as Application Auto Scaling sees it.
+type ecsServices struct{ api *ecs.API }
+
+func (e ecsServices) Capacity(ctx context.Context, cluster, service string) (autoscaling.Capacity, error) {
+	c, err := e.api.Capacity(ctx, cluster, service)
+	return autoscaling.Capacity{Desired: c.Desired, Running: c.Running, Pending: c.Pending, Deploying: c.Deploying}, err
+}
+
+func (e ecsServices) SetDesiredCount(ctx context.Context, cluster, service string, n int) error {
+	return e.api.SetDesiredCount(ctx, cluster, service, n)
 }
