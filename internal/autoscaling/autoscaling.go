@@ -90,6 +90,7 @@ type Config struct {
 	Timing            Timing           // zero: FastTiming
 	Alarms            Alarms
 	Services          Services
+	Metrics           Metrics // history for predictive scaling; nil: no forecasts
 }
 
 // API serves Application Auto Scaling.
@@ -117,16 +118,17 @@ func New(st *store.Store, log *slog.Logger, cfg Config) *API {
 // Service returns the edge registration of every operation.
 func (a *API) Service() *edge.Service {
 	return &edge.Service{TargetPrefix: "AnyScaleFrontendService", JSONVersion: "1.1", Ops: map[string]edge.Handler{
-		"RegisterScalableTarget":    edge.Op(a.registerScalableTarget),
-		"DescribeScalableTargets":   edge.Op(a.describeScalableTargets),
-		"DeregisterScalableTarget":  edge.Op(a.deregisterScalableTarget),
-		"PutScalingPolicy":          edge.Op(a.putScalingPolicy),
-		"DescribeScalingPolicies":   edge.Op(a.describeScalingPolicies),
-		"DeleteScalingPolicy":       edge.Op(a.deleteScalingPolicy),
-		"DescribeScalingActivities": edge.Op(a.describeScalingActivities),
-		"PutScheduledAction":        edge.Op(a.putScheduledAction),
-		"DescribeScheduledActions":  edge.Op(a.describeScheduledActions),
-		"DeleteScheduledAction":     edge.Op(a.deleteScheduledAction),
+		"RegisterScalableTarget":       edge.Op(a.registerScalableTarget),
+		"DescribeScalableTargets":      edge.Op(a.describeScalableTargets),
+		"DeregisterScalableTarget":     edge.Op(a.deregisterScalableTarget),
+		"PutScalingPolicy":             edge.Op(a.putScalingPolicy),
+		"DescribeScalingPolicies":      edge.Op(a.describeScalingPolicies),
+		"DeleteScalingPolicy":          edge.Op(a.deleteScalingPolicy),
+		"DescribeScalingActivities":    edge.Op(a.describeScalingActivities),
+		"PutScheduledAction":           edge.Op(a.putScheduledAction),
+		"DescribeScheduledActions":     edge.Op(a.describeScheduledActions),
+		"DeleteScheduledAction":        edge.Op(a.deleteScheduledAction),
+		"GetPredictiveScalingForecast": edge.Op(a.getPredictiveScalingForecast),
 	}}
 }
 

@@ -37,8 +37,12 @@ func (a *API) policy(resource, name string) (*policyRecord, bool) {
 	if !ok {
 		return nil, false
 	}
+	return decodePolicy(kv.Value)
+}
+
+func decodePolicy(b []byte) (*policyRecord, bool) {
 	var p policyRecord
-	return &p, json.Unmarshal(kv.Value, &p) == nil
+	return &p, json.Unmarshal(b, &p) == nil
 }
 
 func (a *API) putScalingPolicy(ctx context.Context, in *PutScalingPolicyInput) (*PutScalingPolicyOutput, error) {
@@ -89,7 +93,14 @@ func (a *API) putScalingPolicy(ctx context.Context, in *PutScalingPolicyInput) (
 		}
 		p.StepScalingPolicyConfiguration = in.StepScalingPolicyConfiguration
 	case "PredictiveScaling":
-		return nil, validation("PredictiveScaling policies are not supported by Tide yet")
+		if err := checkPredictive(in.PredictiveScalingPolicyConfiguration); err != nil {
+			return nil, err
+		}
+		p.PredictiveScalingPolicyConfiguration = in.PredictiveScalingPolicyConfiguration
+		if p.PredictiveScalingPolicyConfiguration.Mode == nil {
+			mode := "ForecastOnly"
+			p.PredictiveScalingPolicyConfiguration.Mode = &mode
+		}
 	default:
 		return nil, validation("1 validation error detected: Value '%s' at 'policyType' failed to satisfy constraint: Member must satisfy enum value set: [TargetTrackingScaling, StepScaling, PredictiveScaling]", typ)
 	}

@@ -165,9 +165,10 @@ func due(r *scheduledRecord) (time.Time, bool) {
 
 // Controller runs scheduled actions on the leader.
 type Controller struct {
-	api  *API
-	log  *slog.Logger
-	tick time.Duration
+	api         *API
+	log         *slog.Logger
+	tick        time.Duration
+	lastPredict time.Time
 }
 
 // NewController returns the controller of api's scheduled actions.
@@ -206,6 +207,10 @@ func (c *Controller) Step(ctx context.Context) {
 		if err := c.run(ctx, r, next); err != nil && ctx.Err() == nil {
 			c.log.Warn("scheduled action", "name", r.ScheduledActionName, "resource", r.ResourceId, "err", err)
 		}
+	}
+	if now.Sub(c.lastPredict) >= time.Minute {
+		c.lastPredict = now
+		c.predict(ctx, now)
 	}
 }
 

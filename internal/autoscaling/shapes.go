@@ -115,7 +115,7 @@ type PutScalingPolicyInput struct {
 	PolicyType                               *string                                   `json:"PolicyType"`
 	StepScalingPolicyConfiguration           *StepScalingPolicyConfiguration           `json:"StepScalingPolicyConfiguration"`
 	TargetTrackingScalingPolicyConfiguration *TargetTrackingScalingPolicyConfiguration `json:"TargetTrackingScalingPolicyConfiguration"`
-	PredictiveScalingPolicyConfiguration     map[string]any                            `json:"PredictiveScalingPolicyConfiguration"`
+	PredictiveScalingPolicyConfiguration     *PredictiveScalingPolicyConfiguration     `json:"PredictiveScalingPolicyConfiguration"`
 }
 
 type PutScalingPolicyOutput struct {
@@ -132,6 +132,7 @@ type ScalingPolicy struct {
 	PolicyType                               string                                    `json:"PolicyType"`
 	StepScalingPolicyConfiguration           *StepScalingPolicyConfiguration           `json:"StepScalingPolicyConfiguration,omitempty"`
 	TargetTrackingScalingPolicyConfiguration *TargetTrackingScalingPolicyConfiguration `json:"TargetTrackingScalingPolicyConfiguration,omitempty"`
+	PredictiveScalingPolicyConfiguration     *PredictiveScalingPolicyConfiguration     `json:"PredictiveScalingPolicyConfiguration,omitempty"`
 	Alarms                                   []Alarm                                   `json:"Alarms"`
 	CreationTime                             *awsjson.Time                             `json:"CreationTime"`
 }

@@ -166,7 +166,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.sns = sns.New(s.store, s.log.With("api", "sns"), sns.Config{Region: cfg.Region, AccountID: cfg.AccountID, BaseURL: s.baseURL, SMTPAddr: cfg.SMTPAddr})
 	e.RegisterQuery(s.sns.Service())
 	s.aas = autoscaling.New(s.store, s.log.With("api", "autoscaling"), autoscaling.Config{Region: cfg.Region, AccountID: cfg.AccountID,
-		Timing: s.timing.scaling, Alarms: s.cw, Services: ecsServices{s.ecs}})
+		Timing: s.timing.scaling, Alarms: s.cw, Services: ecsServices{s.ecs}, Metrics: s.metrics})
 	e.Register(s.aas.Service())
 	e.Handle("GET "+sns.CertPath, s.sns.CertHandler())
 	e.Handle("GET "+sns.ConfirmPath, s.sns.ConfirmHandler())
