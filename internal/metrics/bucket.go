@@ -1,9 +1,6 @@
 package metrics
 
-import (
-	"math"
-	"slices"
-)
+import "math"
 
 // sample is what one datum adds to a bucket.
 type sample struct {
@@ -35,15 +32,32 @@ func (v *sample) fromDatum(d *Datum) {
 }
 
 // bucket is one period of one tier: the aggregate of the datums in it and,
-// for datums with raw values, their distribution.
+// for datums with raw values, their distribution. Most one-second buckets
+// hold one value, so a distribution whose values all fall in one bin is
+// kept as that bin (one) without a sketch.
 type bucket struct {
 	t                    int64 // the period's start, Unix seconds
 	count, sum, min, max float64
 	raw                  float64 // how much of count has a distribution
-	dist                 sketch
+	one                  int32   // the bin of every value while dist is nil
+	dist                 *sketch
 }
 
 func (b *bucket) add(v *sample, d *Datum) {
+	switch {
+	case d.Stats == nil && len(d.Values) == 0:
+		b.addValue(d.Value, 1)
+	case d.Stats == nil:
+		for i, x := range d.Values {
+			c := 1.0
+			if i < len(d.Counts) {
+				c = d.Counts[i]
+			}
+			b.addValue(x, c)
+		}
+	case d.Stats.SampleCount == 1 || d.Stats.Minimum == d.Stats.Maximum: // one value, SampleCount times
+		b.addValue(d.Stats.Minimum, d.Stats.SampleCount)
+	}
 	if b.count == 0 {
 		b.min, b.max = v.min, v.max
 	} else {
@@ -51,81 +65,150 @@ func (b *bucket) add(v *sample, d *Datum) {
 	}
 	b.count += v.count
 	b.sum += v.sum
-	if d.Stats != nil {
-		if d.Stats.SampleCount == 1 || d.Stats.Minimum == d.Stats.Maximum { // one value, SampleCount times
-			b.dist.add(d.Stats.Minimum, d.Stats.SampleCount)
-			b.raw += d.Stats.SampleCount
-		}
-		return
-	}
-	if len(d.Values) == 0 {
-		b.dist.add(d.Value, 1)
-		b.raw++
-		return
-	}
-	for i, x := range d.Values {
-		c := 1.0
-		if i < len(d.Counts) {
-			c = d.Counts[i]
-		}
-		if c > 0 {
-			b.dist.add(x, c)
-			b.raw += c
-		}
-	}
 }
 
-// bucketRing is one tier of a series: buckets in time order, the expired
-// ones before head.
-type bucketRing struct {
-	b    []bucket
-	head int
-}
-
-func (r *bucketRing) add(t int64, v *sample, d *Datum) {
-	n := len(r.b)
+// addValue adds x, observed c times, to the distribution.
+func (b *bucket) addValue(x, c float64) {
+	if !(c > 0) {
+		return
+	}
+	k := binOf(x)
 	switch {
-	case n > r.head && r.b[n-1].t == t:
-		r.b[n-1].add(v, d)
-	case n == r.head || r.b[n-1].t < t:
-		r.b = append(r.b, bucket{t: t})
-		r.b[n].add(v, d)
-	default: // late data
-		live := r.b[r.head:]
-		i, found := slices.BinarySearchFunc(live, t, func(b bucket, t int64) int { return cmpInt(b.t, t) })
-		if !found {
-			live = slices.Insert(live, i, bucket{t: t})
-			r.b = append(r.b[:r.head], live...)
+	case b.dist != nil:
+		b.dist.addBin(k, c)
+	case b.raw == 0:
+		b.one = k
+	case k != b.one:
+		b.dist = &sketch{}
+		b.dist.addBin(b.one, b.raw)
+		b.dist.addBin(k, c)
+	}
+	b.raw += c
+}
+
+// eachBin calls fn with the distribution's bins in order.
+func (b *bucket) eachBin(fn func(k int32, n float64)) {
+	switch {
+	case b.dist != nil:
+		b.dist.each(fn)
+	case b.raw > 0:
+		fn(b.one, b.raw)
+	}
+}
+
+// bucketRing is one tier of a series: its buckets in time order in a
+// circular buffer that grows as data comes, up to the tier's span (more
+// only for data timestamped ahead), and gives memory back as it empties.
+type bucketRing struct {
+	b       []bucket // len(b) is the capacity
+	head, n int
+}
+
+func (r *bucketRing) at(i int) *bucket {
+	j := r.head + i
+	if j >= len(r.b) {
+		j -= len(r.b)
+	}
+	return &r.b[j]
+}
+
+// search returns the index of the first bucket at or after t, and whether
+// it starts at t.
+func (r *bucketRing) search(t int64) (int, bool) {
+	lo, hi := 0, r.n
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if r.at(m).t < t {
+			lo = m + 1
+		} else {
+			hi = m
 		}
-		r.b[r.head+i].add(v, d)
+	}
+	return lo, lo < r.n && r.at(lo).t == t
+}
+
+// add adds a datum to the bucket that starts at t; slots is how many
+// buckets the tier keeps. A bucket's distribution is compacted when a
+// newer bucket opens.
+func (r *bucketRing) add(t int64, v *sample, d *Datum, slots int) {
+	switch {
+	case r.n > 0 && r.at(r.n-1).t == t:
+		r.at(r.n-1).add(v, d)
+	case r.n == 0 || r.at(r.n-1).t < t:
+		if r.n > 0 {
+			r.at(r.n - 1).dist.freeze()
+		}
+		r.insert(r.n, t, slots).add(v, d)
+	default: // late data
+		var b *bucket
+		if i, found := r.search(t); found {
+			b = r.at(i)
+		} else {
+			b = r.insert(i, t, slots)
+		}
+		b.add(v, d)
+		b.dist.freeze()
+	}
+}
+
+// insert opens a bucket at t at index i.
+func (r *bucketRing) insert(i int, t int64, slots int) *bucket {
+	if r.n == len(r.b) {
+		c := max(4, 2*len(r.b))
+		if len(r.b) < slots {
+			c = min(c, slots)
+		}
+		r.resize(c)
+	}
+	for j := r.n; j > i; j-- {
+		*r.at(j) = *r.at(j - 1)
+	}
+	r.n++
+	b := r.at(i)
+	*b = bucket{t: t}
+	return b
+}
+
+func (r *bucketRing) resize(c int) {
+	nb := make([]bucket, c)
+	for j := range r.n {
+		nb[j] = *r.at(j)
+	}
+	r.b, r.head = nb, 0
+	if c == 0 {
+		r.b = nil
 	}
 }
 
 // expire drops the buckets that start before cutoff.
 func (r *bucketRing) expire(cutoff int64) {
-	for r.head < len(r.b) && r.b[r.head].t < cutoff {
-		r.b[r.head] = bucket{}
+	for r.n > 0 && r.at(0).t < cutoff {
+		*r.at(0) = bucket{}
 		r.head++
-	}
-	if r.head > 32 && r.head > len(r.b)/2 {
-		if live := r.b[r.head:]; len(live) < cap(r.b)/4 { // give back what a shrunken tier held
-			r.b = nil
-			if len(live) > 0 {
-				r.b = append(make([]bucket, 0, 2*len(live)), live...)
-			}
-		} else {
-			r.b = append(r.b[:0], live...)
+		if r.head == len(r.b) {
+			r.head = 0
 		}
-		r.head = 0
+		r.n--
+	}
+	if len(r.b) > 16 && r.n < len(r.b)/4 {
+		r.resize(2 * r.n)
 	}
 }
 
-// span returns the live buckets in [from, to).
-func (r *bucketRing) span(from, to int64) []bucket {
-	live := r.b[r.head:]
-	i, _ := slices.BinarySearchFunc(live, from, func(b bucket, t int64) int { return cmpInt(b.t, t) })
-	j, _ := slices.BinarySearchFunc(live, to, func(b bucket, t int64) int { return cmpInt(b.t, t) })
-	return live[i:j]
+// each calls fn with the buckets in [from, to), oldest first.
+func (r *bucketRing) each(from, to int64, fn func(*bucket)) {
+	i, _ := r.search(from)
+	for ; i < r.n && r.at(i).t < to; i++ {
+		fn(r.at(i))
+	}
+}
+
+// newest returns the newest bucket, if any.
+func (r *bucketRing) newest() (*bucket, bool) {
+	if r.n == 0 {
+		return nil, false
+	}
+	return r.at(r.n - 1), true
 }
 
 func cmpInt(a, b int64) int {
@@ -136,73 +219,4 @@ func cmpInt(a, b int64) int {
 		return 1
 	}
 	return 0
-}
-
-// sketch is a distribution of values with 1% relative accuracy: counts by
-// logarithmic bin (DDSketch's mapping, gamma 1.02), sparse and sorted.
-type sketch struct {
-	bins []bin
-}
-
-type bin struct {
-	k int32
-	n float64
-}
-
-const (
-	gamma    = 1.02
-	binBias  = 1 << 20
-	minValue = 1e-9 // smaller magnitudes count as zero
-)
-
-var logGamma = math.Log(gamma)
-
-// binOf returns the bin of x: ordered as the values are.
-func binOf(x float64) int32 {
-	a := math.Abs(x)
-	if a < minValue || math.IsNaN(x) {
-		return 0
-	}
-	k := int32(math.Ceil(math.Log(a)/logGamma)) + binBias
-	if x < 0 {
-		return -k
-	}
-	return k
-}
-
-// binValue is the value a bin stands for: the middle of its range.
-func binValue(k int32) float64 {
-	if k == 0 {
-		return 0
-	}
-	a := k
-	if a < 0 {
-		a = -a
-	}
-	v := math.Pow(gamma, float64(a-binBias)) * 2 / (1 + gamma)
-	if k < 0 {
-		return -v
-	}
-	return v
-}
-
-func (s *sketch) add(x, n float64) { s.addBin(binOf(x), n) }
-
-func (s *sketch) addBin(k int32, n float64) {
-	if l := len(s.bins); l > 0 && s.bins[l-1].k == k {
-		s.bins[l-1].n += n
-		return
-	}
-	i, found := slices.BinarySearchFunc(s.bins, k, func(b bin, k int32) int { return int(b.k) - int(k) })
-	if found {
-		s.bins[i].n += n
-		return
-	}
-	s.bins = slices.Insert(s.bins, i, bin{k, n})
-}
-
-func (s *sketch) merge(o *sketch) {
-	for _, b := range o.bins {
-		s.addBin(b.k, b.n)
-	}
 }

@@ -136,13 +136,13 @@ func (s *Store) WritePrometheus(w io.Writer) {
 }
 
 // newest returns the newest bucket at the finest tier that has one.
-func (se *series) newest() (bucket, bool) {
+func (se *series) newest() (*bucket, bool) {
 	for i := range se.tiers {
-		if r := &se.tiers[i]; len(r.b) > r.head {
-			return r.b[len(r.b)-1], true
+		if b, ok := se.tiers[i].newest(); ok {
+			return b, true
 		}
 	}
-	return bucket{}, false
+	return nil, false
 }
 
 // promLabel makes a dimension name a Prometheus label name.

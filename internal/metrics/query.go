@@ -25,7 +25,7 @@ func (a *agg) add(b *bucket, needDist bool) {
 	a.sum += b.sum
 	if needDist {
 		a.raw += b.raw
-		a.dist.merge(&b.dist)
+		b.eachBin(a.dist.addBin)
 	}
 }
 
@@ -71,16 +71,15 @@ func (s *Store) Get(q Query) []Point {
 		if ti == 0 && !se.hires {
 			ti = 1 // standard resolution: each minute in the sub-minute period it starts
 		}
-		bs := se.tiers[ti].span(from, to)
-		for i := range bs {
-			t := bs[i].t - (bs[i].t-from)%period
+		se.tiers[ti].each(from, to, func(b *bucket) {
+			t := b.t - (b.t-from)%period
 			a := byPeriod[t]
 			if a == nil {
 				a = &agg{t: t}
 				byPeriod[t] = a
 			}
-			a.add(&bs[i], st.needsDist)
-		}
+			a.add(b, st.needsDist)
+		})
 	}
 	aggs := make([]*agg, 0, len(byPeriod))
 	for _, a := range byPeriod {

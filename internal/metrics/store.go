@@ -133,7 +133,7 @@ func (se *series) add(d *Datum, now time.Time) {
 			continue
 		}
 		res := int64(tr.Resolution / time.Second)
-		se.tiers[i].add(sec-sec%res, &v, d)
+		se.tiers[i].add(sec-sec%res, &v, d, int(tr.Retention/tr.Resolution))
 		se.tiers[i].expire(now.Add(-tr.Retention).Unix())
 	}
 	if d.Time.After(se.updated) {

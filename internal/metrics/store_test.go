@@ -280,7 +280,7 @@ func TestIdleSeriesExpire(t *testing.T) {
 				for _, se := range list {
 					if se.dims[0].Value == id {
 						for j := range se.tiers {
-							out[j] = len(se.tiers[j].b) - se.tiers[j].head
+							out[j] = se.tiers[j].n
 						}
 					}
 				}

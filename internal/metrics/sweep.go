@@ -36,7 +36,7 @@ func (se *series) expire(now time.Time) bool {
 	for i, tr := range Tiers {
 		r := &se.tiers[i]
 		r.expire(now.Add(-tr.Retention).Unix())
-		live = live || len(r.b) > r.head
+		live = live || r.n > 0
 	}
 	return live
 }
