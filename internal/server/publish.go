@@ -8,16 +8,23 @@ import (
 	"tide/internal/metrics"
 )
 
+// publishLag is how long after a period ends its metrics are published:
+// the alarm controller evaluates a period publishLag plus a little after
+// its end (timing.alarmDelay).
+const publishLag = 100 * time.Millisecond
+
 // publishMetrics turns the data plane's counters and the agents' task
-// usage into CloudWatch metrics every period until ctx ends: into this
-// server's metric store when it leads, else to the leader's.
+// usage into CloudWatch metrics every period, publishLag after each
+// period's end, until ctx ends: into this server's metric store when it
+// leads, else to the leader's.
 func (s *Server) publishMetrics(ctx context.Context, period time.Duration, hires bool) {
-	t := time.NewTicker(period)
-	defer t.Stop()
 	prev := s.lb.Counters()
 	for {
+		next := time.Now().Truncate(period).Add(period + publishLag)
+		t := time.NewTimer(time.Until(next))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case now := <-t.C:
 			at := now.Truncate(period).Add(-period) // the period that just ended

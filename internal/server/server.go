@@ -300,7 +300,7 @@ func (s *Server) lead(ctx context.Context) error {
 	lifecycle.Go(func() { s.runLifecycle(lctx, cmp.Or(s.cfg.LifecycleInterval, time.Minute)) })
 	lifecycle.Go(func() { s.sweepTargets(lctx) })
 	lifecycle.Go(func() {
-		cloudwatch.NewController(s.cw, s.log.With("controller", "alarms"), cloudwatch.ControllerConfig{Metrics: s.metrics, Notifier: s.sns, Policies: s.aas}).Run(lctx)
+		cloudwatch.NewController(s.cw, s.log.With("controller", "alarms"), cloudwatch.ControllerConfig{Metrics: s.metrics, Notifier: s.sns, Policies: s.aas, Delay: s.timing.alarmDelay, Tick: s.timing.alarmTick}).Run(lctx)
 	})
 	lifecycle.Go(func() { s.sns.Run(lctx) }) // one deliverer: the leader
 	lifecycle.Go(func() { autoscaling.NewController(s.aas, s.log.With("controller", "scheduled-actions")).Run(lctx) })

@@ -17,6 +17,8 @@ type timing struct {
 	initialCheck time.Duration // health checks of new targets; 0: the group's interval
 	awsPeriods   bool          // alarms take only AWS's periods
 	scaling      autoscaling.Timing
+	alarmDelay   time.Duration // how long after a period ends alarms evaluate it
+	alarmTick    time.Duration // how often the alarm controller looks for periods to evaluate
 }
 
 // timingProfile returns the profile named name: "fast" (the default) or
@@ -24,9 +26,9 @@ type timing struct {
 func timingProfile(name string) (timing, error) {
 	switch name {
 	case "", "fast":
-		return timing{name: "fast", metricPeriod: time.Second, hires: true, initialCheck: time.Second, scaling: autoscaling.FastTiming()}, nil
+		return timing{name: "fast", metricPeriod: time.Second, hires: true, initialCheck: 500 * time.Millisecond, scaling: autoscaling.FastTiming(), alarmDelay: 500 * time.Millisecond, alarmTick: 250 * time.Millisecond}, nil
 	case "aws":
-		return timing{name: "aws", metricPeriod: time.Minute, awsPeriods: true, scaling: autoscaling.AWSTiming()}, nil
+		return timing{name: "aws", metricPeriod: time.Minute, awsPeriods: true, scaling: autoscaling.AWSTiming(), alarmDelay: 10 * time.Second, alarmTick: time.Second}, nil
 	}
 	return timing{}, fmt.Errorf("unknown timing profile %q: want fast or aws", name)
 }

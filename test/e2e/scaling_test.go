@@ -29,15 +29,30 @@ import (
 func TestTargetTrackingScalesOnRealLoad(t *testing.T) {
 	bin := buildWebapp(t)
 	s := startServerWithAgent(t, t.TempDir(), "process")
+	scalingStory(t, s, webappDef(bin, "1"), "app")
+}
+
+// TestTargetTrackingScalesOnDocker is the same story with the tasks in
+// Docker containers capped at their 256 CPU units.
+func TestTargetTrackingScalesOnDocker(t *testing.T) {
+	needDockerEngine(t)
+	useWebImage(t)
+	s, _ := startDockerServer(t)
+	scalingStory(t, s, webDef("web", "1"), "web")
+}
+
+// scalingStory runs a service of def behind a load balancer with a target
+// tracking policy at 40% CPU through a load step and back.
+func scalingStory(t *testing.T, s *tideServer, def *ecs.RegisterTaskDefinitionInput, container string) {
 	ctx := context.Background()
 	tg, url := albSetup(t, s, 1)
 	c := s.ecsClient()
 	must[*ecs.CreateClusterOutput](t)(c.CreateCluster(ctx, &ecs.CreateClusterInput{}))
-	def := must[*ecs.RegisterTaskDefinitionOutput](t)(c.RegisterTaskDefinition(ctx, webappDef(bin, "1"))).TaskDefinition
+	td := must[*ecs.RegisterTaskDefinitionOutput](t)(c.RegisterTaskDefinition(ctx, def)).TaskDefinition
 	must[*ecs.CreateServiceOutput](t)(c.CreateService(ctx, &ecs.CreateServiceInput{
-		ServiceName: aws.String("web"), TaskDefinition: def.TaskDefinitionArn, DesiredCount: aws.Int32(1),
+		ServiceName: aws.String("web"), TaskDefinition: td.TaskDefinitionArn, DesiredCount: aws.Int32(1),
 		LaunchType: types.LaunchTypeFargate, NetworkConfiguration: awsvpc,
-		LoadBalancers: []types.LoadBalancer{{TargetGroupArn: aws.String(tg), ContainerName: aws.String("app"), ContainerPort: aws.Int32(8080)}},
+		LoadBalancers: []types.LoadBalancer{{TargetGroupArn: aws.String(tg), ContainerName: aws.String(container), ContainerPort: aws.Int32(8080)}},
 	}))
 	poll(t, 60*time.Second, 250*time.Millisecond, "the first task healthy", func() (bool, string) {
 		n, st := healthyTargets(t, s, tg)
@@ -98,7 +113,7 @@ func TestTargetTrackingScalesOnRealLoad(t *testing.T) {
 				}
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
-				if r, err := hc.Get(url + "/env/PORT"); err == nil {
+				if r, err := hc.Get(url + "/id"); err == nil { // the answering task: host name and port
 					b, _ := io.ReadAll(r.Body)
 					r.Body.Close()
 					mu.Lock()

@@ -3,7 +3,8 @@
 //
 //	webapp          serve HTTP on :$PORT (default 8080): "ok <hostname>" on /,
 //	                200 on /health, the value of variable NAME on /env/NAME,
-//	                a pause on /sleep/DURATION, a busy CPU on /burn/DURATION
+//	                a pause on /sleep/DURATION, a busy CPU on /burn/DURATION,
+//	                "HOSTNAME:PORT" on /id
 //	webapp health   GET http://127.0.0.1:$PORT/health; exit 0 on 200, else 1
 //	                (a CMD health check for an image without a shell)
 //	webapp crash    exit 1 after 200 ms
@@ -69,6 +70,9 @@ func main() {
 			return
 		}
 		fmt.Fprintf(w, "ok %s\n", name)
+	})
+	mux.HandleFunc("/id", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, "%s:%s\n", name, port)
 	})
 	mux.HandleFunc("/health", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "healthy")
