@@ -129,6 +129,9 @@ func (a *API) Service() *edge.Service {
 		"DescribeScheduledActions":     edge.Op(a.describeScheduledActions),
 		"DeleteScheduledAction":        edge.Op(a.deleteScheduledAction),
 		"GetPredictiveScalingForecast": edge.Op(a.getPredictiveScalingForecast),
+		"TagResource":                  edge.Op(a.tagResource),
+		"UntagResource":                edge.Op(a.untagResource),
+		"ListTagsForResource":          edge.Op(a.listTagsForResource),
 	}}
 }
 
