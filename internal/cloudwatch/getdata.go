@@ -158,6 +158,7 @@ func (a *API) resolveStat(ms *MetricStat, start, end time.Time) (*resolved, erro
 	if _, ok := metrics.ParseStat(*ms.Stat); !ok {
 		return nil, invalid("The value %s for parameter MetricStat.Stat is not a valid statistic.", *ms.Stat)
 	}
+	start = queryStart(start, a.now(), period)
 	n := periods(start, end, period)
 	if n > defaultMaxDatapoint {
 		return nil, invalid("The query spans %d datapoints; a query may return at most %d.", n, defaultMaxDatapoint)
@@ -173,7 +174,7 @@ func (a *API) resolveStat(ms *MetricStat, start, end time.Time) (*resolved, erro
 		q.Unit = *ms.Unit
 	}
 	p := int64(period / time.Second)
-	r := &resolved{period: period, start: start.Unix() - start.Unix()%p, values: make([]float64, n)}
+	r := &resolved{period: period, start: start.Unix(), values: make([]float64, n)}
 	for i := range r.values {
 		r.values[i] = math.NaN()
 	}
@@ -220,11 +221,12 @@ func (a *API) resolveExpr(q MetricDataQuery, start, end time.Time, metricIDs []s
 		period = time.Minute
 	}
 	p := int64(period / time.Second)
+	start = queryStart(start, a.now(), period)
 	n := periods(start, end, period)
 	if n > defaultMaxDatapoint {
 		return nil, invalid("The query spans %d datapoints; a query may return at most %d.", n, defaultMaxDatapoint)
 	}
-	grid := start.Unix() - start.Unix()%p
+	grid := start.Unix()
 	env := &mathEnv{vars: map[string]series{}, periods: map[string]float64{}, n: int(n), period: period.Seconds(), metrics: metricIDs}
 	for id, r := range inputs {
 		s := make(series, n)

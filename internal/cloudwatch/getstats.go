@@ -86,6 +86,7 @@ func (a *API) getMetricStatistics(ctx context.Context, in *GetMetricStatisticsIn
 	if !start.Before(end) {
 		return nil, invalidValue("The parameter StartTime must be less than the parameter EndTime.")
 	}
+	start = queryStart(start, a.now(), period)
 	if n := periods(start, end, period); n > maxStatsDatapoints {
 		return nil, combination("You have requested up to %d datapoints, which exceeds the limit of %d. You may reduce the datapoints requested by increasing Period, or decreasing the time range.", n, maxStatsDatapoints)
 	}
@@ -159,11 +160,35 @@ func checkQueryPeriod(p int32, member string) (time.Duration, error) {
 	return 0, invalidValue("The parameter %s must be 1, 5, 10, 20, 30, or a multiple of 60.", member)
 }
 
-// periods is how many periods [start, end) spans.
-func periods(start, end time.Time, period time.Duration) int64 {
-	p := int64(period / time.Second)
-	from := start.Unix() - start.Unix()%p
-	return (end.Unix() - from + p - 1) / p
+// queryStart is where a query's periods start, as CloudWatch documents
+// it: StartTime rounded down to the period when that is shorter than a
+// minute (5, 10, 20 and 30 s to even divisions of a minute), otherwise to
+// the minute when it is less than 15 days before now, to five minutes up
+// to 63 days, and to the hour beyond.
+func queryStart(start, now time.Time, period time.Duration) time.Time {
+	sec, res := start.Unix(), int64(period/time.Second)
+	if period >= time.Minute {
+		switch age := now.Sub(start); {
+		case age < 15*24*time.Hour:
+			res = 60
+		case age < 63*24*time.Hour:
+			res = 300
+		default:
+			res = 3600
+		}
+	}
+	return time.Unix(sec-mod(sec, res), 0).UTC()
+}
+
+func mod(a, b int64) int64 { return ((a % b) + b) % b }
+
+// periods is how many periods from from (a period's start) reach end.
+func periods(from, end time.Time, period time.Duration) int64 {
+	p, e := int64(period/time.Second), end.Unix()
+	if end.Nanosecond() != 0 {
+		e++
+	}
+	return (e - from.Unix() + p - 1) / p
 }
 
 func lowerFirst(s string) string {

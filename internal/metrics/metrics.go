@@ -40,7 +40,7 @@ type Datum struct {
 }
 
 // Query asks for one statistic of one metric (its exact dimension set) per
-// period over [Start, End).
+// period over [Start, End): the periods start at Start.
 type Query struct {
 	Namespace  string
 	MetricName string

@@ -30,8 +30,10 @@ func (a *agg) add(b *bucket, needDist bool) {
 }
 
 // Get returns one Point per period of q that has data, oldest first. The
-// periods are aligned to multiples of q.Period since the Unix epoch. It
-// reads the coarsest tier whose resolution divides the period (every
+// periods start at q.Start (in whole seconds) and follow each other to
+// q.End; callers align Start as CloudWatch does (the API rounds StartTime
+// as AWS documents, the alarm evaluator to a multiple of the period). Get
+// reads the coarsest tier whose buckets fall within the periods (every
 // datum reaches every tier at or above its resolution), so a one-second
 // period sees high-resolution data only for the last 3 hours, as in
 // CloudWatch. A metric that has only standard-resolution data shows at a
@@ -44,22 +46,23 @@ func (s *Store) Get(q Query) []Point {
 		return nil
 	}
 	period := int64(q.Period / time.Second)
-	from := q.Start.Unix() - q.Start.Unix()%period
-	to := q.End.Unix()
-	if q.End.Unix()%period != 0 || q.End.Nanosecond() != 0 {
-		to = q.End.Unix() - q.End.Unix()%period + period
+	from, end := q.Start.Unix(), q.End.Unix()
+	if q.End.Nanosecond() != 0 {
+		end++
 	}
-	if (to-from)/period > maxPeriods {
+	n := (end - from + period - 1) / period
+	if n > maxPeriods {
 		return nil
 	}
+	to := from + n*period
 	id := identity(nil, q.Namespace, q.MetricName, q.Dimensions)
 	sh := &s.shards[maphash.Bytes(s.seed, id)%shards]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	byPeriod := map[int64]*agg{}
-	tier := 0 // the coarsest whose resolution divides the period: it has every datum
+	tier := 0 // the coarsest whose buckets fall within periods: it has every datum
 	for i := range Tiers {
-		if period%int64(Tiers[i].Resolution/time.Second) == 0 {
+		if res := int64(Tiers[i].Resolution / time.Second); period%res == 0 && from%res == 0 {
 			tier = i
 		}
 	}

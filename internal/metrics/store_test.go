@@ -352,3 +352,30 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("%v datums stored, want %d", total, writers*seconds)
 	}
 }
+
+// TestPeriodsStartAtStart: periods run from the query's start, as
+// CloudWatch's do from the rounded StartTime, read from a tier whose
+// buckets fit in them.
+func TestPeriodsStartAtStart(t *testing.T) {
+	s := New(func() time.Time { return at(4 * 3600) })
+	for m := range 180 { // one datum a minute for 3 h: 1, 2, 3, ...
+		s.Put(cpu(m*60, float64(m+1), false))
+	}
+	for _, tc := range []struct {
+		name   string
+		period time.Duration
+		from   int
+		want   []Point
+	}{
+		{"5 min from minute 2", 5 * time.Minute, 120, []Point{{at(120), 3 + 4 + 5 + 6 + 7}, {at(420), 8 + 9 + 10 + 11 + 12}}},
+		{"1 h from minute 2", time.Hour, 120, []Point{{at(120), 1950}, {at(3720), 5550}}}, // 3..62, 63..122
+		{"1 h from the hour", time.Hour, 0, []Point{{at(0), 1830}, {at(3600), 5430}}},     // 1..60, 61..120
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := s.Get(query("Sum", tc.period, tc.from, tc.from+int(2*tc.period/time.Second)))
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
