@@ -7,6 +7,11 @@
 // Tide's own producers (ECS task stats, the load balancer) and PutMetricData
 // write Datums; GetMetricData, GetMetricStatistics, the alarm evaluator and
 // the scaling policies read Points. It depends on the standard library only.
+//
+// Nothing is persisted. A series is plain data (its identity, unit and one
+// ring of buckets per tier, each bucket's distribution a bin or packed
+// bins), so a snapshot to disk would walk the shards under their locks and
+// write that, and a restore would Put nothing but rebuild the rings.
 package metrics
 
 import "time"
