@@ -133,8 +133,8 @@ func (se *series) add(d *Datum, now time.Time) {
 			continue
 		}
 		res := int64(tr.Resolution / time.Second)
-		se.tiers[i].add(sec-sec%res, &v, d, int(tr.Retention/tr.Resolution))
-		se.tiers[i].expire(now.Add(-tr.Retention).Unix())
+		se.tiers[i].expire(now.Add(-tr.Retention).Unix()) // first, so that a full ring need not grow
+		se.tiers[i].add(sec-sec%res, &v, d, int(tr.Retention/tr.Resolution)+1)
 	}
 	if d.Time.After(se.updated) {
 		se.updated = d.Time
