@@ -302,7 +302,13 @@ func (s *scenario) trial(clients int) (time.Duration, error) {
 	})
 	close(watchDone)
 	watch.Wait()
-	fmt.Printf("  desired count raised at %.1f s, a new task RUNNING at %.1f s, its target healthy at %.1f s\n", desired.Seconds(), running.Seconds(), healthy.Seconds())
+	seen := func(d time.Duration) string {
+		if d == 0 {
+			return "-" // not seen before the first request was served
+		}
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	}
+	fmt.Printf("  desired count raised at %s, a new task RUNNING at %s, its target healthy at %s\n", seen(desired), seen(running), seen(healthy))
 	return served, err
 }
 
