@@ -14,8 +14,8 @@
 // 20, 30 or multiples of 60; Config.AWSPeriods restores that), because
 // Tide's metrics have one-second resolution; a period is evaluated Delay
 // (2 s) after it ends, periods aligned to the Unix epoch; the evaluation
-// range is N + max(2, N/3) periods; metric math is a subset (arithmetic,
-// ABS, FILL, SUM/AVG/MIN/MAX of arrays); only SNS and Application Auto
+// range is N + max(2, N/3) periods; metric math is a subset of
+// CloudWatch's (mathparse.go lists it); only SNS and Application Auto
 // Scaling actions execute; DeleteAlarms skips unknown names; history keeps
 // the newest 100 items per alarm for 30 days.
 //
