@@ -48,9 +48,15 @@ func (a *API) InvokePolicy(ctx context.Context, policyARN string, inv cloudwatch
 	switch p.PolicyType {
 	case "TargetTrackingScaling":
 		cfg := p.TargetTrackingScalingPolicyConfiguration
-		metric := inv.Values[len(inv.Values)-1] // the newest datapoint
-		want = targetTrackingCapacity(c.Desired, metric, *cfg.TargetValue)
 		scaleIn = inv.AlarmName == p.LowAlarm
+		if len(inv.Values) > 0 {
+			metric := inv.Values[len(inv.Values)-1] // the newest datapoint
+			want = targetTrackingCapacity(c.Desired, metric, *cfg.TargetValue)
+		} else if scaleIn { // no datapoint (SetAlarmState): one task at a time
+			want = c.Desired - 1
+		} else {
+			want = c.Desired + 1
+		}
 		if scaleIn {
 			want = min(want, c.Desired) // AlarmLow never scales out
 			if err := a.markLow(ctx, resource, name, now); err != nil {
@@ -70,7 +76,10 @@ func (a *API) InvokePolicy(ctx context.Context, policyARN string, inv cloudwatch
 		if cfg.MetricAggregationType != nil {
 			how = *cfg.MetricAggregationType
 		}
-		breach := aggregate(inv.Values, how) - inv.Threshold
+		breach := 0.0 // no datapoint (SetAlarmState): the threshold just crossed
+		if len(inv.Values) > 0 {
+			breach = aggregate(inv.Values, how) - inv.Threshold
+		}
 		adj, ok := stepAdjustmentFor(cfg.StepAdjustments, breach)
 		if !ok {
 			return nil // no step covers the breach: nothing to do, as AWS

@@ -137,6 +137,9 @@ func due(r *scheduledRecord) (time.Time, bool) {
 		}
 	}
 	from := r.CreationTime.Time
+	if _, isAt := s.(*schedule.At); isAt {
+		from = from.Add(-time.Minute) // an at() of the moment it was written still runs
+	}
 	if r.StartTime != nil && r.StartTime.After(from) {
 		from = r.StartTime.Add(-time.Nanosecond)
 	}
