@@ -50,8 +50,17 @@ func (a *API) InvokePolicy(ctx context.Context, policyARN string, inv cloudwatch
 		cfg := p.TargetTrackingScalingPolicyConfiguration
 		scaleIn = inv.AlarmName == p.LowAlarm
 		if len(inv.Values) > 0 {
+			// The metric averages over the tasks that run: the load is
+			// running × metric, whatever is still starting. Sizing from the
+			// desired count would count tasks that carry no load yet and,
+			// with one-second alarms invoking every second while they
+			// start, run away to the maximum.
 			metric := inv.Values[len(inv.Values)-1] // the newest datapoint
-			want = targetTrackingCapacity(c.Desired, metric, *cfg.TargetValue)
+			base := c.Running
+			if base == 0 {
+				base = c.Desired
+			}
+			want = targetTrackingCapacity(base, metric, *cfg.TargetValue)
 		} else if scaleIn { // no datapoint (SetAlarmState): one task at a time
 			want = c.Desired - 1
 		} else {
@@ -88,7 +97,14 @@ func (a *API) InvokePolicy(ctx context.Context, policyARN string, inv cloudwatch
 		if cfg.MinAdjustmentMagnitude != nil {
 			minMag = *cfg.MinAdjustmentMagnitude
 		}
-		want = stepCapacity(c.Desired, *cfg.AdjustmentType, adj, minMag)
+		base := c.Desired
+		if now.Before(t.Cooldown.OutUntil) && t.Cooldown.OutFrom > 0 {
+			// During a cooldown the adjustment counts from the capacity
+			// before the scale-out in progress: a repeated alarm adds only
+			// what exceeds it (AWS's step scaling cooldown).
+			base = t.Cooldown.OutFrom
+		}
+		want = stepCapacity(base, *cfg.AdjustmentType, adj, minMag)
 		scaleIn = want < c.Desired
 		cd = a.cooldownOf(cfg.Cooldown)
 	default:
@@ -107,6 +123,9 @@ func (a *API) InvokePolicy(ctx context.Context, policyARN string, inv cloudwatch
 	}
 	_, err = a.updateTarget(ctx, resource, func(r *targetRecord) error {
 		if got > c.Desired {
+			if !now.Before(r.Cooldown.OutUntil) {
+				r.Cooldown.OutFrom = c.Desired // the capacity before this run of scale-outs
+			}
 			r.Cooldown.LastOut, r.Cooldown.OutUntil = now, now.Add(cd)
 			r.Cooldown.InUntil = time.Time{} // a scale-out ends a scale-in cooldown
 		} else {

@@ -105,6 +105,7 @@ func aggregate(values []float64, how string) float64 {
 type cooldown struct {
 	LastOut, LastIn   time.Time
 	OutUntil, InUntil time.Time
+	OutFrom           int // the desired count before the scale-outs of the current cooldown
 }
 
 // decide turns a wanted capacity into the one to set and, when nothing is
