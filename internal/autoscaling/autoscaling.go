@@ -1,68 +1,104 @@
 // Package autoscaling is Tide's Application Auto Scaling (API version
 // 2016-02-06, AWS JSON 1.1, target prefix AnyScaleFrontendService) for ECS
-// services: scalable targets (ServiceNamespace ecs, ScalableDimension
-// ecs:service:DesiredCount, ResourceId service/CLUSTER/SERVICE), target
-// tracking, step and predictive scaling policies, scheduled actions, tags,
-// and the scaling activities that record what happened and why.
+// services: scalable targets (ecs:service:DesiredCount), target tracking
+// and step scaling policies, scheduled actions, and the scaling activities
+// that record what happened and why.
 //
-// ECS auto scaling is a control system. The decisions are pure functions
-// (decide.go, cooldown.go), table-tested against AWS's documented examples;
-// ExecutePolicy applies them when an alarm invokes a policy (on the alarm's
-// transition to ALARM and every period while it stays there), and the
-// Controller, on the leader, runs scheduled actions, predictive
-// ForecastAndScale and whatever work an earlier failure left pending. Target
-// tracking policies create their AlarmHigh and AlarmLow alarms through the
-// Alarms interface, named, described and sized as AWS does.
+// The decisions are pure functions (scale.go), table-tested against AWS's
+// documented examples; the API applies them when the CloudWatch alarm
+// controller invokes a policy (InvokePolicy, on the alarm's transition to
+// ALARM and every period while it stays there) and the Controller runs
+// scheduled actions. Target tracking policies create their AlarmHigh and
+// AlarmLow alarms through the CloudWatch API, named as AWS names them.
 //
-// State lives in the store under "autoscaling/". The package reads and sets
-// services' counts only through Services, alarms only through Alarms and
-// metric history only through Metrics: it must not depend on the ECS,
-// CloudWatch or alarm packages, which the server adapts to those interfaces.
-//
-// Other service namespaces (dynamodb, ec2, ...) are valid requests about
-// resources that do not exist in Tide: RegisterScalableTarget answers
-// ValidationException ("<namespace> resource doesn't exist: <id>"), as AWS
-// does for a resource it cannot find, and the Describe operations list
-// nothing.
+// It depends on the store, the edge's JSON adapter, awserr, the CloudWatch
+// alarm shapes and the metric types; it reads and sets services' counts
+// only through the Services interface, and knows nothing of ECS itself.
 package autoscaling
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"tide/internal/awserr"
+	"tide/internal/cloudwatch"
 	"tide/internal/edge"
 	"tide/internal/store"
 )
 
-// The scalable dimension Tide serves.
+// The only scalable dimension Tide serves.
 const (
 	namespaceECS = "ecs"
 	dimensionECS = "ecs:service:DesiredCount"
 )
 
+// Capacity is what the scaling decisions read of a service.
+type Capacity struct {
+	Desired, Running, Pending int
+	Deploying                 bool
+}
+
+// Services reads and sets ECS services' desired counts.
+type Services interface {
+	Capacity(ctx context.Context, cluster, service string) (Capacity, error)
+	SetDesiredCount(ctx context.Context, cluster, service string, n int) error
+}
+
+// Alarms creates and deletes the alarms of target tracking policies:
+// *cloudwatch.API.
+type Alarms interface {
+	PutAlarm(ctx context.Context, in *cloudwatch.PutMetricAlarmInput, managedBy string) error
+	DeleteAlarms(ctx context.Context, names ...string) error
+	AlarmARN(name string) string
+}
+
+// Timing is the alarm periods and default cooldowns of a timing profile.
+type Timing struct {
+	// AlarmPeriod is the period of target tracking alarms.
+	AlarmPeriod time.Duration
+	// HighDatapoints and LowDatapoints are how many periods in a row the
+	// metric must be above the target (AlarmHigh) or below 90% of it
+	// (AlarmLow).
+	HighDatapoints, LowDatapoints int
+	// DefaultCooldown is the cooldown of a policy that gives none.
+	DefaultCooldown time.Duration
+}
+
+// FastTiming is Tide's default: one-second alarm periods with AWS's
+// datapoint counts (3 and 15), and 30-second default cooldowns (ECS's 300
+// scaled down): a service reacts within seconds.
+func FastTiming() Timing {
+	return Timing{AlarmPeriod: time.Second, HighDatapoints: 3, LowDatapoints: 15, DefaultCooldown: 30 * time.Second}
+}
+
+// AWSTiming is AWS's: 60-second periods, 3 and 15 datapoints, 300-second
+// default cooldowns.
+func AWSTiming() Timing {
+	return Timing{AlarmPeriod: time.Minute, HighDatapoints: 3, LowDatapoints: 15, DefaultCooldown: 300 * time.Second}
+}
+
 // Config holds the API's collaborators.
 type Config struct {
 	Region, AccountID string
 	Now               func() time.Time // nil: time.Now
-	Timing            Timing           // zero: Fast()
+	Timing            Timing           // zero: FastTiming
 	Alarms            Alarms
 	Services          Services
 	Metrics           Metrics // history for predictive scaling; nil: no forecasts
 }
 
-// API serves Application Auto Scaling and executes its policies.
+// API serves Application Auto Scaling.
 type API struct {
 	store *store.Store
 	log   *slog.Logger
 	cfg   Config
 	now   func() time.Time
-	locks sync.Map // resource ID -> *sync.Mutex: one scaling decision at a time per target
 }
 
 // New returns the API over st.
@@ -70,8 +106,8 @@ func New(st *store.Store, log *slog.Logger, cfg Config) *API {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Timing.AlarmPeriod <= 0 {
-		cfg.Timing = Fast()
+	if cfg.Timing.AlarmPeriod == 0 {
+		cfg.Timing = FastTiming()
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -99,14 +135,6 @@ func (a *API) Service() *edge.Service {
 	}}
 }
 
-// lock serializes the scaling decisions of one scalable target.
-func (a *API) lock(resource string) func() {
-	m, _ := a.locks.LoadOrStore(resource, &sync.Mutex{})
-	mu := m.(*sync.Mutex)
-	mu.Lock()
-	return mu.Unlock
-}
-
 // ---------------------------------------------------------------- errors
 
 func validation(format string, args ...any) error {
@@ -117,83 +145,55 @@ func notFound(format string, args ...any) error {
 	return awserr.Client("ObjectNotFoundException", format, args...)
 }
 
-func limitExceeded(format string, args ...any) error {
-	return awserr.Client("LimitExceededException", format, args...)
-}
-
-func concurrentUpdate(resource string) error {
-	return awserr.Client("ConcurrentUpdateException", "Concurrent update on scalable target %s; try again", resource)
-}
-
-func noTarget(resource string) error {
-	return notFound("No scalable target registered for service namespace: ecs, resource ID: %s, scalable dimension: %s", resource, dimensionECS)
-}
-
-func invalidToken() error {
-	return awserr.Client("InvalidNextTokenException", "Invalid NextToken")
-}
-
-// ---------------------------------------------------------------- keys, IDs and ARNs
+// ---------------------------------------------------------------- keys and names
 
 func esc(s string) string { return url.PathEscape(s) }
 
-const (
-	targetsPrefix    = "autoscaling/targets/"
-	policiesPrefix   = "autoscaling/policies/"
-	scheduledPrefix  = "autoscaling/scheduled/"
-	activitiesPrefix = "autoscaling/activities/"
-	orphansPrefix    = "autoscaling/orphans/" // alarms of deleted policies still to delete
-)
-
-func targetKey(resource string) string       { return targetsPrefix + esc(resource) }
-func policyPrefix(resource string) string    { return policiesPrefix + esc(resource) + "/" }
+func targetKey(resource string) string { return "autoscaling/targets/" + esc(resource) }
+func policyPrefix(resource string) string {
+	return "autoscaling/policies/" + esc(resource) + "/"
+}
 func policyKey(resource, name string) string { return policyPrefix(resource) + esc(name) }
-func scheduledPrefixOf(resource string) string {
-	return scheduledPrefix + esc(resource) + "/"
-}
-func scheduledKey(resource, name string) string { return scheduledPrefixOf(resource) + esc(name) }
 func activityPrefix(resource string) string {
-	return activitiesPrefix + esc(resource) + "/"
+	return "autoscaling/activities/" + esc(resource) + "/"
+}
+func scheduledPrefix(resource string) string {
+	return "autoscaling/scheduled/" + esc(resource) + "/"
+}
+func scheduledKey(resource, name string) string { return scheduledPrefix(resource) + esc(name) }
+
+// upsert writes key with what fn makes of its current value (nil when
+// there is none), retrying on a conflicting write.
+func (a *API) upsert(ctx context.Context, key string, fn func(cur []byte) ([]byte, error)) error {
+	for {
+		rev, cur := store.MustBeNew, []byte(nil)
+		if kv, ok := a.store.Get(key); ok {
+			rev, cur = kv.ModRev, kv.Value
+		}
+		val, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		if _, err := a.store.Commit(ctx, store.Put(key, val, rev)); !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+	}
 }
 
-// newID returns a random UUID (version 4).
 func newID() string {
 	var b [16]byte
 	rand.Read(b[:])
-	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// targetARN is a new ScalableTargetARN:
-// arn:aws:application-autoscaling:REGION:ACCOUNT:scalable-target/ID, the
-// ID 36 hex digits as AWS's are.
-func (a *API) targetARN() string {
-	var b [18]byte
-	rand.Read(b[:])
-	return "arn:aws:application-autoscaling:" + a.cfg.Region + ":" + a.cfg.AccountID + ":scalable-target/" + hex.EncodeToString(b[:])
-}
-
-// policyARN is AWS's:
-// arn:aws:autoscaling:REGION:ACCOUNT:scalingPolicy:ID:resource/ecs/RESOURCE:policyName/NAME.
+// policyARN is AWS's: arn:aws:autoscaling:REGION:ACCOUNT:scalingPolicy:ID:resource/ecs/RESOURCE:policyName/NAME.
 func (a *API) policyARN(id, resource, name string) string {
 	return "arn:aws:autoscaling:" + a.cfg.Region + ":" + a.cfg.AccountID + ":scalingPolicy:" + id + ":resource/" + namespaceECS + "/" + resource + ":policyName/" + name
 }
 
-// scheduledActionARN is AWS's, whose ID is the scalable target's:
-// arn:aws:autoscaling:REGION:ACCOUNT:scheduledAction:ID:resource/ecs/RESOURCE:scheduledActionName/NAME.
-func (a *API) scheduledActionARN(id, resource, name string) string {
-	return "arn:aws:autoscaling:" + a.cfg.Region + ":" + a.cfg.AccountID + ":scheduledAction:" + id + ":resource/" + namespaceECS + "/" + resource + ":scheduledActionName/" + name
-}
-
-func (a *API) alarmARN(name string) string {
-	return "arn:aws:cloudwatch:" + a.cfg.Region + ":" + a.cfg.AccountID + ":alarm:" + name
-}
-
-// parsePolicyARN returns the resource and policy name a policy ARN names,
-// with or without the ":createdBy/<uuid>" suffix of alarm actions.
+// parsePolicyARN returns the resource and policy name a policy ARN names.
 func parsePolicyARN(arn string) (resource, name string, ok bool) {
-	arn, _, _ = strings.Cut(arn, ":createdBy/")
 	_, rest, ok := strings.Cut(arn, ":resource/"+namespaceECS+"/")
 	if !ok {
 		return "", "", false
@@ -201,12 +201,39 @@ func parsePolicyARN(arn string) (resource, name string, ok bool) {
 	return strings.Cut(rest, ":policyName/")
 }
 
-// serviceOf returns the cluster and service of a resource ID
-// "service/CLUSTER/SERVICE".
+// cluster and service of a resource ID "service/CLUSTER/SERVICE".
 func serviceOf(resource string) (cluster, service string, ok bool) {
 	parts := strings.Split(resource, "/")
 	if len(parts) != 3 || parts[0] != "service" || parts[1] == "" || parts[2] == "" {
 		return "", "", false
 	}
 	return parts[1], parts[2], true
+}
+
+// checkRef validates the namespace, resource ID and dimension of a request.
+func checkRef(ns, resource, dim *string) error {
+	switch {
+	case ns == nil:
+		return validation("1 validation error detected: Value null at 'serviceNamespace' failed to satisfy constraint: Member must not be null")
+	case *ns != namespaceECS:
+		return validation("Unsupported service namespace %s: Tide scales ECS services (ecs) only", *ns)
+	case resource == nil:
+		return validation("1 validation error detected: Value null at 'resourceId' failed to satisfy constraint: Member must not be null")
+	case dim == nil:
+		return validation("1 validation error detected: Value null at 'scalableDimension' failed to satisfy constraint: Member must not be null")
+	case *dim != dimensionECS:
+		return validation("Unsupported scalable dimension %s for service namespace ecs", *dim)
+	}
+	if _, _, ok := serviceOf(*resource); !ok {
+		return validation("Unsupported resource ID %s: an ECS service is service/CLUSTER/SERVICE", *resource)
+	}
+	return nil
+}
+
+func noTarget(resource string) error {
+	return notFound("No scalable target registered for service namespace: ecs, resource ID: %s, scalable dimension: ecs:service:DesiredCount", resource)
+}
+
+func awserrInvalidToken() error {
+	return awserr.Client("InvalidNextTokenException", "The NextToken is not valid")
 }

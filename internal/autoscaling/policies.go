@@ -3,38 +3,27 @@ package autoscaling
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"reflect"
+	"fmt"
+	"math"
 	"slices"
 	"strings"
-	"unicode"
 
 	"tide/internal/awsjson"
+	"tide/internal/cloudwatch"
 	"tide/internal/store"
 )
 
 // policyRecord is a scaling policy as stored.
 type policyRecord struct {
 	ScalingPolicy
-	ID string `json:"id"`
-	// HighAlarm and LowAlarm are a target tracking policy's alarms, and
-	// AlarmAction their action: the policy ARN with ":createdBy/<uuid>".
-	HighAlarm   string `json:"highAlarm,omitempty"`
-	LowAlarm    string `json:"lowAlarm,omitempty"`
-	AlarmAction string `json:"alarmAction,omitempty"`
+	ID        string `json:"id"`
+	HighAlarm string `json:"highAlarm,omitempty"`
+	LowAlarm  string `json:"lowAlarm,omitempty"`
 }
-
-// maxPolicies is AWS's quota: "Maximum number of scaling policies per
-// scalable target: 50".
-const maxPolicies = 50
 
 func (a *API) policies(resource string) []*policyRecord {
-	return decodePolicies(a.store.List(policyPrefix(resource)))
-}
-
-func decodePolicies(kvs []store.KV) []*policyRecord {
 	var out []*policyRecord
-	for _, kv := range kvs {
+	for _, kv := range a.store.List(policyPrefix(resource)) {
 		var p policyRecord
 		if json.Unmarshal(kv.Value, &p) == nil {
 			out = append(out, &p)
@@ -48,242 +37,298 @@ func (a *API) policy(resource, name string) (*policyRecord, bool) {
 	if !ok {
 		return nil, false
 	}
-	var p policyRecord
-	return &p, json.Unmarshal(kv.Value, &p) == nil
+	return decodePolicy(kv.Value)
 }
 
-func checkPolicyName(v *violations, name *string) {
-	if name == nil {
-		v.null("policyName")
-		return
-	}
-	v.length("policyName", *name, 1, 256)
-	for _, r := range *name {
-		if !unicode.IsPrint(r) {
-			*v = append(*v, "Value '"+*name+"' at 'policyName' failed to satisfy constraint: Member must satisfy regular expression pattern: \\p{Print}+")
-			break
-		}
-	}
+func decodePolicy(b []byte) (*policyRecord, bool) {
+	var p policyRecord
+	return &p, json.Unmarshal(b, &p) == nil
 }
 
 func (a *API) putScalingPolicy(ctx context.Context, in *PutScalingPolicyInput) (*PutScalingPolicyOutput, error) {
-	var v violations
-	checkPolicyName(&v, in.PolicyName)
+	if in.PolicyName == nil {
+		return nil, validation("1 validation error detected: Value null at 'policyName' failed to satisfy constraint: Member must not be null")
+	}
+	if n := len(*in.PolicyName); n < 1 || n > 256 {
+		return nil, validation("1 validation error detected: Value '%s' at 'policyName' failed to satisfy constraint: Member must have length less than or equal to 256", *in.PolicyName)
+	}
+	if err := checkRef(in.ServiceNamespace, in.ResourceId, in.ScalableDimension); err != nil {
+		return nil, err
+	}
+	resource, name := *in.ResourceId, *in.PolicyName
+	if _, _, ok := a.target(resource); !ok {
+		return nil, noTarget(resource)
+	}
+	typ := "StepScaling"
 	if in.PolicyType != nil {
-		v.enum("policyType", *in.PolicyType, policyTypes)
+		typ = *in.PolicyType
 	}
-	if err := v.err(); err != nil {
+	p := &policyRecord{ScalingPolicy: ScalingPolicy{PolicyName: name, ServiceNamespace: namespaceECS, ResourceId: resource,
+		ScalableDimension: dimensionECS, PolicyType: typ, CreationTime: awsjson.At(a.now()), Alarms: []Alarm{}}}
+	if old, ok := a.policy(resource, name); ok {
+		p.ID, p.CreationTime = old.ID, old.CreationTime
+		if old.PolicyType != typ {
+			if err := a.deleteAlarms(ctx, old); err != nil {
+				return nil, err
+			}
+		} else {
+			p.HighAlarm, p.LowAlarm = old.HighAlarm, old.LowAlarm
+		}
+	} else {
+		p.ID = newID()
+	}
+	p.PolicyARN = a.policyARN(p.ID, resource, name)
+	switch typ {
+	case "TargetTrackingScaling":
+		if err := checkTargetTracking(in.TargetTrackingScalingPolicyConfiguration); err != nil {
+			return nil, err
+		}
+		p.TargetTrackingScalingPolicyConfiguration = in.TargetTrackingScalingPolicyConfiguration
+		if err := a.putTargetTrackingAlarms(ctx, p); err != nil {
+			return nil, err
+		}
+	case "StepScaling":
+		if err := checkStepScaling(in.StepScalingPolicyConfiguration); err != nil {
+			return nil, err
+		}
+		p.StepScalingPolicyConfiguration = in.StepScalingPolicyConfiguration
+	case "PredictiveScaling":
+		if err := checkPredictive(in.PredictiveScalingPolicyConfiguration); err != nil {
+			return nil, err
+		}
+		p.PredictiveScalingPolicyConfiguration = in.PredictiveScalingPolicyConfiguration
+		if p.PredictiveScalingPolicyConfiguration.Mode == nil {
+			mode := "ForecastOnly"
+			p.PredictiveScalingPolicyConfiguration.Mode = &mode
+		}
+	default:
+		return nil, validation("1 validation error detected: Value '%s' at 'policyType' failed to satisfy constraint: Member must satisfy enum value set: [TargetTrackingScaling, StepScaling, PredictiveScaling]", typ)
+	}
+	b, _ := json.Marshal(p)
+	if _, err := a.store.Commit(ctx, store.Put(policyKey(resource, name), b, store.Any)); err != nil {
 		return nil, err
-	}
-	r, err := checkRef(in.ServiceNamespace, in.ResourceId, in.ScalableDimension)
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := a.target(r.resource); !r.ecs() || !ok {
-		return nil, refNotFound(r)
-	}
-	defer a.lock(r.resource)()
-	p, old, err := a.newPolicy(r.resource, *in.PolicyName, in.PolicyType)
-	if err != nil {
-		return nil, err
-	}
-	if err := a.configure(ctx, p, old, in); err != nil {
-		a.undoAlarms(ctx, p, old)
-		return nil, err
-	}
-	b, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
-	writes := []store.Write{store.Put(policyKey(p.ResourceId, p.PolicyName), b, store.Any)}
-	var stale []string // alarms the policy no longer has
-	if old != nil && p.HighAlarm != old.HighAlarm {
-		writes, stale = append(writes, orphanWrites(old)...), old.alarmNames()
-	}
-	if _, err := a.store.Commit(ctx, writes...); err != nil {
-		a.undoAlarms(ctx, p, old)
-		return nil, err
-	}
-	if err := a.deleteOrphans(ctx, stale...); err != nil {
-		a.log.Warn("delete the alarms of a replaced policy; the controller retries", "policy", p.PolicyARN, "err", err)
 	}
 	return &PutScalingPolicyOutput{PolicyARN: p.PolicyARN, Alarms: p.Alarms}, nil
 }
 
-// undoAlarms deletes the alarms a failed put created (those the existing
-// policy does not own).
-func (a *API) undoAlarms(ctx context.Context, p, old *policyRecord) {
-	if p.HighAlarm == "" || old != nil && old.HighAlarm == p.HighAlarm {
-		return
-	}
-	if err := a.cfg.Alarms.DeleteAlarms(ctx, p.alarmNames()...); err != nil {
-		a.log.Warn("delete the alarms of a failed put", "policy", p.PolicyARN, "err", err)
-	}
-}
-
-// newPolicy returns the record a put starts from: the existing policy's
-// identity, or a new one; and the existing policy.
-func (a *API) newPolicy(resource, name string, typ *string) (*policyRecord, *policyRecord, error) {
-	p := &policyRecord{ScalingPolicy: ScalingPolicy{PolicyName: name, ServiceNamespace: namespaceECS, ResourceId: resource,
-		ScalableDimension: dimensionECS, CreationTime: awsjson.At(a.now()), Alarms: []Alarm{}}}
-	old, exists := a.policy(resource, name)
+// checkTargetTracking validates a target tracking configuration.
+func checkTargetTracking(c *TargetTrackingScalingPolicyConfiguration) error {
 	switch {
-	case exists:
-		p.ID, p.CreationTime, p.PolicyType = old.ID, old.CreationTime, old.PolicyType
-	case typ == nil:
-		// "This parameter is required if you are creating a scaling policy."
-		return nil, nil, validation("PolicyType must be specified when creating a scaling policy")
-	case len(a.policies(resource)) >= maxPolicies:
-		return nil, nil, limitExceeded("The maximum number of scaling policies (%d) for the scalable target %s has been reached", maxPolicies, resource)
-	default:
-		p.ID, old = newID(), nil
+	case c == nil:
+		return validation("TargetTrackingScalingPolicyConfiguration must be specified for a TargetTrackingScaling policy")
+	case c.TargetValue == nil:
+		return validation("1 validation error detected: Value null at 'targetTrackingScalingPolicyConfiguration.targetValue' failed to satisfy constraint: Member must not be null")
+	case *c.TargetValue <= 0 || math.IsNaN(*c.TargetValue) || math.IsInf(*c.TargetValue, 0):
+		return validation("The target value must be greater than 0")
+	case (c.PredefinedMetricSpecification == nil) == (c.CustomizedMetricSpecification == nil):
+		return validation("Exactly one of PredefinedMetricSpecification and CustomizedMetricSpecification must be specified")
 	}
-	if typ != nil {
-		p.PolicyType = *typ
+	for _, cd := range []*int32{c.ScaleInCooldown, c.ScaleOutCooldown} {
+		if cd != nil && (*cd < 0 || *cd > 86400) {
+			return validation("Cooldown must be between 0 and 86400 seconds")
+		}
 	}
-	p.PolicyARN = a.policyARN(p.ID, resource, name)
-	return p, old, nil
+	if pm := c.PredefinedMetricSpecification; pm != nil {
+		switch pm.PredefinedMetricType {
+		case "ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization":
+		case "ALBRequestCountPerTarget":
+			if pm.ResourceLabel == nil || !strings.Contains(*pm.ResourceLabel, "/targetgroup/") {
+				return validation("ResourceLabel must be specified for metric type ALBRequestCountPerTarget, as app/LOAD-BALANCER/ID/targetgroup/TARGET-GROUP/ID")
+			}
+		default:
+			return validation("Unsupported metric type %s for service namespace ecs", pm.PredefinedMetricType)
+		}
+	}
+	if cm := c.CustomizedMetricSpecification; cm != nil && (cm.MetricName == nil || cm.Namespace == nil || cm.Statistic == nil) {
+		return validation("CustomizedMetricSpecification needs MetricName, Namespace and Statistic")
+	}
+	return nil
 }
 
-// configure validates and sets the policy's configuration for its type
-// (the request's, or on an update that gives none, the existing one's) and
-// creates a target tracking policy's alarms.
-func (a *API) configure(ctx context.Context, p, old *policyRecord, in *PutScalingPolicyInput) error {
-	same := old != nil && old.PolicyType == p.PolicyType
-	switch p.PolicyType {
-	case "TargetTrackingScaling":
-		c := in.TargetTrackingScalingPolicyConfiguration
-		if c == nil && same {
-			c = old.TargetTrackingScalingPolicyConfiguration
-		}
-		if err := checkTargetTracking(c); err != nil {
-			return err
-		}
-		if err := a.checkDuplicateMetric(p, c); err != nil {
-			return err
-		}
-		p.TargetTrackingScalingPolicyConfiguration = c
-		if same {
-			p.HighAlarm, p.LowAlarm, p.AlarmAction = old.HighAlarm, old.LowAlarm, old.AlarmAction
-		} else {
-			p.HighAlarm = "TargetTracking-" + p.ResourceId + "-AlarmHigh-" + newID()
-			p.LowAlarm = "TargetTracking-" + p.ResourceId + "-AlarmLow-" + newID()
-			p.AlarmAction = p.PolicyARN + ":createdBy/" + newID()
-		}
-		return a.putAlarms(ctx, p)
-	case "StepScaling":
-		c := in.StepScalingPolicyConfiguration
-		if c == nil && same {
-			c = old.StepScalingPolicyConfiguration
-		}
-		p.StepScalingPolicyConfiguration = c
-		return checkStepScaling(c)
-	default: // PredictiveScaling
-		c := in.PredictiveScalingPolicyConfiguration
-		if c == nil && same {
-			c = old.PredictiveScalingPolicyConfiguration
-		}
-		if err := checkPredictive(c); err != nil {
-			return err
-		}
-		if c.Mode == nil {
-			mode := "ForecastOnly" // "Defaults to ForecastOnly if not specified."
-			c.Mode = &mode
-		}
-		p.PredictiveScalingPolicyConfiguration = c
-		return nil
+// checkStepScaling validates a step scaling configuration as AWS does:
+// steps that neither overlap nor leave gaps, at most one open lower bound
+// and one open upper bound.
+func checkStepScaling(c *StepScalingPolicyConfiguration) error {
+	if c == nil {
+		return validation("StepScalingPolicyConfiguration must be specified for a StepScaling policy")
 	}
-}
-
-// checkDuplicateMetric refuses a second target tracking policy on the same
-// metric, as AWS does.
-func (a *API) checkDuplicateMetric(p *policyRecord, c *TargetTrackingScalingPolicyConfiguration) error {
-	for _, other := range a.policies(p.ResourceId) {
-		if other.PolicyName != p.PolicyName && other.PolicyType == "TargetTrackingScaling" && sameMetric(c, other.TargetTrackingScalingPolicyConfiguration) {
-			return validation("Only one TargetTrackingScaling policy for a given metric specification is allowed.")
+	if c.AdjustmentType == nil || !slices.Contains([]string{"ChangeInCapacity", "PercentChangeInCapacity", "ExactCapacity"}, *c.AdjustmentType) {
+		return validation("AdjustmentType must be one of ChangeInCapacity, PercentChangeInCapacity and ExactCapacity")
+	}
+	if len(c.StepAdjustments) == 0 {
+		return validation("StepAdjustments must be specified for a StepScaling policy")
+	}
+	if c.MinAdjustmentMagnitude != nil && *c.AdjustmentType != "PercentChangeInCapacity" {
+		return validation("MinAdjustmentMagnitude is only valid with the adjustment type PercentChangeInCapacity")
+	}
+	if c.MetricAggregationType != nil && !slices.Contains([]string{"Average", "Minimum", "Maximum"}, *c.MetricAggregationType) {
+		return validation("MetricAggregationType must be one of Average, Minimum and Maximum")
+	}
+	steps := slices.Clone(c.StepAdjustments)
+	lower := func(s StepAdjustment) float64 {
+		if s.MetricIntervalLowerBound == nil {
+			return math.Inf(-1)
+		}
+		return *s.MetricIntervalLowerBound
+	}
+	upper := func(s StepAdjustment) float64 {
+		if s.MetricIntervalUpperBound == nil {
+			return math.Inf(1)
+		}
+		return *s.MetricIntervalUpperBound
+	}
+	for _, s := range steps {
+		if s.ScalingAdjustment == nil {
+			return validation("ScalingAdjustment must be specified for every step adjustment")
+		}
+		if s.MetricIntervalLowerBound == nil && s.MetricIntervalUpperBound == nil && len(steps) > 1 {
+			return validation("Only one step adjustment may have neither a lower nor an upper bound")
+		}
+		if !(lower(s) < upper(s)) {
+			return validation("The lower bound of a step adjustment must be less than its upper bound")
+		}
+	}
+	slices.SortFunc(steps, func(x, y StepAdjustment) int { return cmpFloat(lower(x), lower(y)) })
+	for i := 1; i < len(steps); i++ {
+		switch prev, cur := upper(steps[i-1]), lower(steps[i]); {
+		case cur < prev:
+			return validation("Step adjustments must not overlap: the intervals [%s, %s) and [%s, %s) do", bound(lower(steps[i-1])), bound(prev), bound(cur), bound(upper(steps[i])))
+		case cur > prev:
+			return validation("Step adjustments must not have gaps: nothing covers [%s, %s)", bound(prev), bound(cur))
 		}
 	}
 	return nil
 }
 
-// sameMetric reports whether two target tracking configurations track the
-// same metric, whatever their targets and cooldowns.
-func sameMetric(x, y *TargetTrackingScalingPolicyConfiguration) bool {
-	if x == nil || y == nil {
-		return false
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
 	}
-	if x.PredefinedMetricSpecification != nil || y.PredefinedMetricSpecification != nil {
-		return x.PredefinedMetricSpecification != nil && y.PredefinedMetricSpecification != nil &&
-			x.PredefinedMetricSpecification.PredefinedMetricType == y.PredefinedMetricSpecification.PredefinedMetricType &&
-			deref(x.PredefinedMetricSpecification.ResourceLabel) == deref(y.PredefinedMetricSpecification.ResourceLabel)
+	return 0
+}
+
+func bound(v float64) string {
+	if math.IsInf(v, 0) {
+		return "null"
 	}
-	cx, cy := *x.CustomizedMetricSpecification, *y.CustomizedMetricSpecification
-	sortDims := func(d []MetricDimension) []MetricDimension {
-		d = slices.Clone(d)
-		slices.SortFunc(d, func(a, b MetricDimension) int { return strings.Compare(a.Name+"\x00"+a.Value, b.Name+"\x00"+b.Value) })
-		return d
+	return fmt.Sprint(v)
+}
+
+// alarmMetric is the metric a target tracking policy's alarms watch.
+func alarmMetric(resource string, c *TargetTrackingScalingPolicyConfiguration) (ns, name, stat string, dims []cloudwatch.Dimension, unit *string) {
+	cluster, service, _ := serviceOf(resource)
+	d := func(k, v string) cloudwatch.Dimension { return cloudwatch.Dimension{Name: &k, Value: &v} }
+	if pm := c.PredefinedMetricSpecification; pm != nil {
+		switch pm.PredefinedMetricType {
+		case "ECSServiceAverageMemoryUtilization":
+			return "AWS/ECS", "MemoryUtilization", "Average", []cloudwatch.Dimension{d("ClusterName", cluster), d("ServiceName", service)}, nil
+		case "ALBRequestCountPerTarget":
+			_, tg, _ := strings.Cut(*pm.ResourceLabel, "/targetgroup/")
+			return "AWS/ApplicationELB", "RequestCountPerTarget", "Sum", []cloudwatch.Dimension{d("TargetGroup", "targetgroup/"+tg)}, nil
+		}
+		return "AWS/ECS", "CPUUtilization", "Average", []cloudwatch.Dimension{d("ClusterName", cluster), d("ServiceName", service)}, nil
 	}
-	cx.Dimensions, cy.Dimensions = sortDims(cx.Dimensions), sortDims(cy.Dimensions)
-	return reflect.DeepEqual(cx, cy)
+	cm := c.CustomizedMetricSpecification
+	for _, md := range cm.Dimensions {
+		dims = append(dims, d(md.Name, md.Value))
+	}
+	return *cm.Namespace, *cm.MetricName, *cm.Statistic, dims, cm.Unit
+}
+
+// putTargetTrackingAlarms creates or updates a target tracking policy's
+// AlarmHigh and AlarmLow, named and described as AWS does.
+func (a *API) putTargetTrackingAlarms(ctx context.Context, p *policyRecord) error {
+	c := p.TargetTrackingScalingPolicyConfiguration
+	id := p.ID
+	if p.HighAlarm == "" {
+		p.HighAlarm = "TargetTracking-" + p.ResourceId + "-AlarmHigh-" + id
+		p.LowAlarm = "TargetTracking-" + p.ResourceId + "-AlarmLow-" + id
+	}
+	ns, name, stat, dims, unit := alarmMetric(p.ResourceId, c)
+	t := a.cfg.Timing
+	period := int32(t.AlarmPeriod.Seconds())
+	desc := "DO NOT EDIT OR DELETE. For TargetTrackingScaling policy " + p.PolicyARN + "."
+	put := func(alarm, cmp string, threshold float64, points int) error {
+		n := int32(points)
+		in := &cloudwatch.PutMetricAlarmInput{AlarmName: &alarm, AlarmDescription: &desc, AlarmActions: []string{p.PolicyARN},
+			Namespace: &ns, MetricName: &name, Dimensions: dims, Unit: unit, Period: &period,
+			EvaluationPeriods: &n, DatapointsToAlarm: &n, Threshold: &threshold, ComparisonOperator: &cmp}
+		if strings.HasPrefix(stat, "p") {
+			in.ExtendedStatistic = &stat
+		} else {
+			in.Statistic = &stat
+		}
+		return a.cfg.Alarms.PutAlarm(ctx, in, cloudwatch.ManagedByAutoScaling)
+	}
+	if err := put(p.HighAlarm, "GreaterThanThreshold", *c.TargetValue, t.HighDatapoints); err != nil {
+		return fmt.Errorf("alarm %s: %w", p.HighAlarm, err)
+	}
+	p.Alarms = []Alarm{{AlarmName: p.HighAlarm, AlarmARN: a.cfg.Alarms.AlarmARN(p.HighAlarm)}}
+	if c.DisableScaleIn != nil && *c.DisableScaleIn {
+		return a.cfg.Alarms.DeleteAlarms(ctx, p.LowAlarm)
+	}
+	if err := put(p.LowAlarm, "LessThanThreshold", *c.TargetValue*0.9, t.LowDatapoints); err != nil {
+		return fmt.Errorf("alarm %s: %w", p.LowAlarm, err)
+	}
+	p.Alarms = append(p.Alarms, Alarm{AlarmName: p.LowAlarm, AlarmARN: a.cfg.Alarms.AlarmARN(p.LowAlarm)})
+	return nil
+}
+
+func (a *API) deleteAlarms(ctx context.Context, p *policyRecord) error {
+	var names []string
+	for _, n := range []string{p.HighAlarm, p.LowAlarm} {
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return a.cfg.Alarms.DeleteAlarms(ctx, names...)
+}
+
+func (a *API) removePolicy(ctx context.Context, p *policyRecord) error {
+	if err := a.deleteAlarms(ctx, p); err != nil {
+		return err
+	}
+	_, err := a.store.Commit(ctx, store.Del(policyKey(p.ResourceId, p.PolicyName), store.Any))
+	return err
 }
 
 func (a *API) describeScalingPolicies(ctx context.Context, in *DescribeScalingPoliciesInput) (*DescribeScalingPoliciesOutput, error) {
-	if err := checkListing(in.ServiceNamespace, in.ScalableDimension, in.MaxResults); err != nil {
-		return nil, err
+	if in.ServiceNamespace == nil {
+		return nil, validation("1 validation error detected: Value null at 'serviceNamespace' failed to satisfy constraint: Member must not be null")
 	}
 	out := &DescribeScalingPoliciesOutput{ScalingPolicies: []ScalingPolicy{}}
-	if *in.ServiceNamespace != namespaceECS || in.ScalableDimension != nil && *in.ScalableDimension != dimensionECS {
+	if *in.ServiceNamespace != namespaceECS {
 		return out, nil
 	}
-	prefix := policiesPrefix
-	if in.ResourceId != nil {
-		prefix = policyPrefix(*in.ResourceId)
-	}
-	var all []ScalingPolicy
-	for _, p := range decodePolicies(a.store.List(prefix)) {
-		if len(in.PolicyNames) > 0 && !contains(in.PolicyNames, p.PolicyName) {
+	for _, kv := range a.store.List("autoscaling/policies/") {
+		var p policyRecord
+		if json.Unmarshal(kv.Value, &p) != nil {
 			continue
 		}
-		all = append(all, p.ScalingPolicy)
+		if in.ResourceId != nil && p.ResourceId != *in.ResourceId || len(in.PolicyNames) > 0 && !slices.Contains(in.PolicyNames, p.PolicyName) {
+			continue
+		}
+		out.ScalingPolicies = append(out.ScalingPolicies, p.ScalingPolicy)
 	}
-	page, next, err := paginate(all, func(p ScalingPolicy) string { return p.ResourceId + "\x00" + p.PolicyName }, in.MaxResults, in.NextToken)
-	if err != nil {
-		return nil, err
-	}
-	out.ScalingPolicies, out.NextToken = append(out.ScalingPolicies, page...), next
 	return out, nil
 }
 
 func (a *API) deleteScalingPolicy(ctx context.Context, in *DeleteScalingPolicyInput) (*Empty, error) {
-	var v violations
-	checkPolicyName(&v, in.PolicyName)
-	if err := v.err(); err != nil {
+	if in.PolicyName == nil {
+		return nil, validation("1 validation error detected: Value null at 'policyName' failed to satisfy constraint: Member must not be null")
+	}
+	if err := checkRef(in.ServiceNamespace, in.ResourceId, in.ScalableDimension); err != nil {
 		return nil, err
 	}
-	r, err := checkRef(in.ServiceNamespace, in.ResourceId, in.ScalableDimension)
-	if err != nil {
-		return nil, err
+	p, ok := a.policy(*in.ResourceId, *in.PolicyName)
+	if !ok {
+		return nil, notFound("No scaling policy found for service namespace: ecs, resource ID: %s, scalable dimension: ecs:service:DesiredCount, policy name: %s", *in.ResourceId, *in.PolicyName)
 	}
-	kv, ok := a.store.Get(policyKey(r.resource, *in.PolicyName))
-	if !r.ecs() || !ok {
-		return nil, notFound("No scaling policy found for service namespace: %s, resource ID: %s, scalable dimension: %s, policy name: %s",
-			r.namespace, r.resource, r.dimension, *in.PolicyName)
-	}
-	p := decodePolicies([]store.KV{kv})
-	var alarms []string
-	writes := []store.Write{store.Del(kv.Key, kv.ModRev)}
-	if len(p) == 1 {
-		writes, alarms = append(writes, orphanWrites(p[0])...), p[0].alarmNames()
-	}
-	if _, err := a.store.Commit(ctx, writes...); errors.Is(err, store.ErrConflict) {
-		return nil, concurrentUpdate(r.resource)
-	} else if err != nil {
-		return nil, err
-	}
-	// "It also deletes the CloudWatch alarms that Application Auto Scaling
-	// created on your behalf."
-	if err := a.deleteOrphans(ctx, alarms...); err != nil {
-		a.log.Warn("delete the alarms of a deleted policy; the controller retries", "policy", *in.PolicyName, "err", err)
-	}
-	return &Empty{}, nil
+	return &Empty{}, a.removePolicy(ctx, p)
 }

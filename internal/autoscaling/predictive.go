@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"tide/internal/awsjson"
@@ -16,11 +15,9 @@ import (
 // package forecast: daily and weekly patterns from up to 14 days, at
 // least 24 hours needed, as AWS) and the capacity that load needs at the
 // policy's target, hour by hour for the next 48 hours. ForecastAndScale
-// raises the target's minimum to the forecast capacity for each hour,
-// SchedulingBufferTime before it starts, and scales the service out to it
-// if it has less; DescribeScalableTargets shows it as PredictedCapacity. It
-// never scales in: when the hour ends, the registered minimum applies again
-// and target tracking scales in as the load allows.
+// raises the desired count to the forecast capacity at the start of each
+// hour (SchedulingBufferTime earlier); it never scales in: target
+// tracking does that.
 
 type PredictiveScalingPolicyConfiguration struct {
 	MetricSpecifications      []PredictiveScalingMetricSpecification `json:"MetricSpecifications"`
@@ -68,79 +65,39 @@ type GetPredictiveScalingForecastOutput struct {
 	UpdateTime       *awsjson.Time     `json:"UpdateTime,omitempty"`
 }
 
-// prediction is the capacity a ForecastAndScale policy holds the target
-// at from From until Until.
-type prediction struct {
-	Policy   string    `json:"policy"`
-	Capacity int       `json:"capacity"`
-	Max      int       `json:"max"` // the maximum in effect (MaxCapacityBreachBehavior)
-	From     time.Time `json:"from"`
-	Until    time.Time `json:"until"`
+// Metrics reads the metric history predictive scaling forecasts from.
+type Metrics interface {
+	Get(q metrics.Query) []metrics.Point
 }
 
-func (p *prediction) active(now time.Time) bool { return !now.Before(p.From) && now.Before(p.Until) }
-
-const (
-	forecastStep    = time.Hour
-	forecastHorizon = 48 * time.Hour
-	// defaultBuffer is SchedulingBufferTime's default: "Defaults to 300
-	// seconds if not specified."
-	defaultBuffer = 300 * time.Second
-)
-
-var predictiveMetricTypes = []string{"ECSServiceCPUUtilization", "ECSServiceMemoryUtilization", "ALBRequestCount"}
+const forecastStep = time.Hour
 
 func checkPredictive(c *PredictiveScalingPolicyConfiguration) error {
-	const m = "predictiveScalingPolicyConfiguration"
-	if c == nil {
-		return validation("PredictiveScalingPolicyConfiguration must be specified for a PredictiveScaling policy")
+	if c == nil || len(c.MetricSpecifications) != 1 {
+		return validation("PredictiveScalingPolicyConfiguration must have exactly one MetricSpecifications item")
 	}
-	var v violations
-	if c.Mode != nil {
-		v.enum(m+".mode", *c.Mode, []string{"ForecastOnly", "ForecastAndScale"})
+	if c.Mode != nil && *c.Mode != "ForecastOnly" && *c.Mode != "ForecastAndScale" {
+		return validation("Mode must be ForecastOnly or ForecastAndScale")
 	}
-	if c.MaxCapacityBreachBehavior != nil {
-		v.enum(m+".maxCapacityBreachBehavior", *c.MaxCapacityBreachBehavior, []string{"HonorMaxCapacity", "IncreaseMaxCapacity"})
-	}
-	if b := c.SchedulingBufferTime; b != nil {
-		v.atLeast(m+".schedulingBufferTime", int64(*b), 0)
-		v.atMost(m+".schedulingBufferTime", int64(*b), 3600)
-	}
-	if b := c.MaxCapacityBuffer; b != nil {
-		v.atLeast(m+".maxCapacityBuffer", int64(*b), 0)
-		v.atMost(m+".maxCapacityBuffer", int64(*b), 100)
-	}
-	for i, s := range c.MetricSpecifications {
-		if s.TargetValue == nil {
-			v.null(fmt.Sprintf("%s.metricSpecifications.%d.member.targetValue", m, i+1))
-		}
-	}
-	if err := v.err(); err != nil {
-		return err
-	}
-	increase := c.MaxCapacityBreachBehavior != nil && *c.MaxCapacityBreachBehavior == "IncreaseMaxCapacity"
-	switch {
-	case len(c.MetricSpecifications) != 1:
-		return validation("MetricSpecifications must contain exactly one metric specification")
-	case c.MaxCapacityBuffer != nil && !increase:
-		// "Required if the MaxCapacityBreachBehavior property is set to
-		// IncreaseMaxCapacity, and cannot be used otherwise."
-		return validation("MaxCapacityBuffer can only be specified when MaxCapacityBreachBehavior is IncreaseMaxCapacity")
-	case increase && c.MaxCapacityBuffer == nil:
-		return validation("MaxCapacityBuffer must be specified when MaxCapacityBreachBehavior is IncreaseMaxCapacity")
+	if b := c.SchedulingBufferTime; b != nil && (*b < 0 || *b > 3600) {
+		return validation("SchedulingBufferTime must be between 0 and 3600 seconds")
 	}
 	s := c.MetricSpecifications[0]
-	if t := *s.TargetValue; t <= 0 || math.IsNaN(t) || math.IsInf(t, 0) {
-		return validation("The target value must be greater than 0")
+	if s.TargetValue == nil || *s.TargetValue <= 0 {
+		return validation("TargetValue must be greater than 0")
 	}
-	pm := predictiveMetric(s)
-	switch {
-	case pm == nil:
-		return validation("A predefined metric pair, or a predefined load metric, must be specified: ECSServiceCPUUtilization, ECSServiceMemoryUtilization or ALBRequestCount")
-	case !contains(predictiveMetricTypes, pm.PredefinedMetricType):
-		return validation("Unsupported predefined metric type %s for scalable dimension ecs:service:DesiredCount", pm.PredefinedMetricType)
-	case pm.PredefinedMetricType == "ALBRequestCount" && (pm.ResourceLabel == nil || !albLabel.MatchString(*pm.ResourceLabel)):
-		return validation("Resource label should be specified for predefined metric type ALBRequestCount, as app/<load-balancer-name>/<load-balancer-id>/targetgroup/<target-group-name>/<target-group-id>")
+	m := predictiveMetric(s)
+	if m == nil {
+		return validation("Tide supports predefined metric pairs (or load metrics) for predictive scaling: ECSServiceCPUUtilization, ECSServiceMemoryUtilization, ALBRequestCount")
+	}
+	switch m.PredefinedMetricType {
+	case "ECSServiceCPUUtilization", "ECSServiceMemoryUtilization":
+	case "ALBRequestCount":
+		if m.ResourceLabel == nil {
+			return validation("ResourceLabel must be specified for metric type ALBRequestCount")
+		}
+	default:
+		return validation("Unsupported metric type %s for service namespace ecs", m.PredefinedMetricType)
 	}
 	return nil
 }
@@ -152,12 +109,12 @@ func predictiveMetric(s PredictiveScalingMetricSpecification) *PredictivePredefi
 	return s.PredefinedLoadMetricSpecification
 }
 
-// loadHistory reads a policy's load metric, hour by hour, over the 14 days
-// before now, and the load one task carries at the target: for CPU and
-// memory, the service's units in use (ECS/ContainerInsights CpuUtilized,
-// MemoryUtilized) and the target share of one task's reservation; for
-// ALBRequestCount, the target group's requests per minute and the target
-// requests per task per minute.
+// loadHistory reads a policy's load metric, hour by hour, over the 14
+// days before now, and the load one task carries at the target: for CPU
+// and memory, the service's units in use (ECS/ContainerInsights
+// CpuUtilized, MemoryUtilized) and the target share of one task's
+// reservation; for ALBRequestCount, the target group's requests per
+// minute and the target requests per task per minute.
 func (a *API) loadHistory(resource string, s PredictiveScalingMetricSpecification, now time.Time) (hist []forecast.Sample, perTask float64) {
 	cluster, service, _ := serviceOf(resource)
 	m := predictiveMetric(s)
@@ -172,14 +129,15 @@ func (a *API) loadHistory(resource string, s PredictiveScalingMetricSpecificatio
 	}
 	svc := []metrics.Dimension{{Name: "ClusterName", Value: cluster}, {Name: "ServiceName", Value: service}}
 	var load map[int64]float64
-	if m.PredefinedMetricType == "ALBRequestCount" {
-		_, tg, _ := strings.Cut(*m.ResourceLabel, "/targetgroup/")
+	switch m.PredefinedMetricType {
+	case "ALBRequestCount":
+		_, tg, _ := cutAfter(*m.ResourceLabel, "/targetgroup/")
 		load = get("AWS/ApplicationELB", "RequestCount", "Sum", metrics.Dimension{Name: "TargetGroup", Value: "targetgroup/" + tg})
 		for t, v := range load {
 			load[t] = v / 60 // per minute
 		}
 		perTask = *s.TargetValue
-	} else {
+	default:
 		used, reserved := "CpuUtilized", "CpuReserved"
 		if m.PredefinedMetricType == "ECSServiceMemoryUtilization" {
 			used, reserved = "MemoryUtilized", "MemoryReserved"
@@ -189,7 +147,8 @@ func (a *API) loadHistory(resource string, s PredictiveScalingMetricSpecificatio
 		var sum, n float64
 		for t, r := range res {
 			if c := tasks[t]; c > 0 {
-				sum, n = sum+r/c, n+1
+				sum += r / c
+				n++
 			}
 		}
 		if n > 0 {
@@ -206,90 +165,117 @@ func (a *API) loadHistory(resource string, s PredictiveScalingMetricSpecificatio
 	return hist, perTask
 }
 
-// forecastFor returns a predictive policy's load and capacity forecasts
-// from the hour of now over the next 48 hours, and the maximum in effect
-// for each capacity; none with less than a day of history. The capacity is
-// ceil(load ÷ load per task) within [min, max], or with
-// MaxCapacityBreachBehavior IncreaseMaxCapacity above the maximum, which
-// rises to the forecast plus MaxCapacityBuffer percent ("if the forecast
-// capacity is 50, and the maximum capacity is 40, then the effective
-// maximum capacity is 55").
-func (a *API) forecastFor(p *policyRecord, t *targetRecord, now time.Time) (load, capacity []forecast.Sample, maxes []int) {
-	if a.cfg.Metrics == nil {
-		return nil, nil, nil
-	}
-	cfg := p.PredictiveScalingPolicyConfiguration
-	hist, perTask := a.loadHistory(p.ResourceId, cfg.MetricSpecifications[0], now)
-	from := now.Truncate(forecastStep)
-	if !forecast.Sufficient(hist, from) || perTask <= 0 {
-		return nil, nil, nil
-	}
-	load = forecast.Forecast(hist, from, forecastStep, forecastHorizon)
-	increase := cfg.MaxCapacityBreachBehavior != nil && *cfg.MaxCapacityBreachBehavior == "IncreaseMaxCapacity"
-	hi := int(t.MaxCapacity)
-	if increase {
-		hi = math.MaxInt32
-	}
-	capacity = forecast.Capacity(load, perTask, int(t.MinCapacity), hi)
-	for _, c := range capacity {
-		m := int(t.MaxCapacity)
-		if increase && c.Value > float64(m) {
-			m = int(math.Ceil(c.Value * float64(100+deref32(cfg.MaxCapacityBuffer)) / 100))
+func cutAfter(s, sep string) (string, string, bool) {
+	for i := 0; i+len(sep) <= len(s); i++ {
+		if s[i:i+len(sep)] == sep {
+			return s[:i], s[i+len(sep):], true
 		}
-		maxes = append(maxes, m)
 	}
-	return load, capacity, maxes
+	return s, "", false
 }
 
-func deref32(p *int32) int32 {
-	if p == nil {
-		return 0
+// forecastFor returns a predictive policy's load and capacity forecasts
+// from the current hour over the next 48 hours; none with less than a day
+// of history.
+func (a *API) forecastFor(p *policyRecord, t *targetRecord, now time.Time) (load, capacity []forecast.Sample) {
+	if a.cfg.Metrics == nil {
+		return nil, nil
 	}
-	return *p
+	s := p.PredictiveScalingPolicyConfiguration.MetricSpecifications[0]
+	hist, perTask := a.loadHistory(p.ResourceId, s, now)
+	from := now.Truncate(forecastStep)
+	if !forecast.Sufficient(hist, from) || perTask <= 0 {
+		return nil, nil
+	}
+	load = forecast.Forecast(hist, from, forecastStep, 48*time.Hour)
+	maxCap := int(t.MaxCapacity)
+	if c := p.PredictiveScalingPolicyConfiguration; c.MaxCapacityBreachBehavior != nil && *c.MaxCapacityBreachBehavior == "IncreaseMaxCapacity" {
+		buf := int32(0)
+		if c.MaxCapacityBuffer != nil {
+			buf = *c.MaxCapacityBuffer
+		}
+		maxCap = int(t.MaxCapacity) * (100 + int(buf)) / 100
+	}
+	return load, forecast.Capacity(load, perTask, int(t.MinCapacity), maxCap)
 }
 
 func (a *API) getPredictiveScalingForecast(ctx context.Context, in *GetPredictiveScalingForecastInput) (*GetPredictiveScalingForecastOutput, error) {
-	var v violations
-	checkPolicyName(&v, in.PolicyName)
-	if in.StartTime == nil {
-		v.null("startTime")
-	}
-	if in.EndTime == nil {
-		v.null("endTime")
-	}
-	if err := v.err(); err != nil {
+	if err := checkRef(in.ServiceNamespace, in.ResourceId, in.ScalableDimension); err != nil {
 		return nil, err
 	}
-	r, err := checkRef(in.ServiceNamespace, in.ResourceId, in.ScalableDimension)
-	if err != nil {
-		return nil, err
+	if in.PolicyName == nil || in.StartTime == nil || in.EndTime == nil {
+		return nil, validation("PolicyName, StartTime and EndTime must be specified")
 	}
-	p, ok := a.policy(r.resource, *in.PolicyName)
-	if !r.ecs() || !ok || p.PolicyType != "PredictiveScaling" {
-		return nil, validation("No predictive scaling policy %s found for service namespace: %s, resource ID: %s, scalable dimension: %s",
-			*in.PolicyName, r.namespace, r.resource, r.dimension)
+	p, ok := a.policy(*in.ResourceId, *in.PolicyName)
+	if !ok || p.PolicyType != "PredictiveScaling" {
+		return nil, validation("No predictive scaling policy %s for %s", *in.PolicyName, *in.ResourceId)
 	}
-	if !in.StartTime.Before(in.EndTime.Time) {
-		return nil, validation("The start time must be before the end time")
-	}
-	t, ok := a.target(r.resource)
+	t, _, ok := a.target(*in.ResourceId)
 	if !ok {
-		return nil, refNotFound(r)
+		return nil, noTarget(*in.ResourceId)
 	}
 	now := a.now()
-	load, capacity, _ := a.forecastFor(p, t, now)
+	load, capacity := a.forecastFor(p, t, now)
+	spec := p.PredictiveScalingPolicyConfiguration.MetricSpecifications[0]
+	out := &GetPredictiveScalingForecastOutput{UpdateTime: awsjson.At(now), CapacityForecast: &CapacityForecast{Timestamps: []awsjson.Time{}, Values: []float64{}}}
+	lf := LoadForecast{Timestamps: []awsjson.Time{}, Values: []float64{}, MetricSpecification: spec}
 	within := func(ts time.Time) bool { return !ts.Before(in.StartTime.Time) && ts.Before(in.EndTime.Time) }
-	lf := LoadForecast{Timestamps: []awsjson.Time{}, Values: []float64{}, MetricSpecification: p.PredictiveScalingPolicyConfiguration.MetricSpecifications[0]}
 	for _, s := range load {
-		if within(s.Time) && !math.IsNaN(s.Value) && !math.IsInf(s.Value, 0) {
+		if within(s.Time) {
 			lf.Timestamps, lf.Values = append(lf.Timestamps, awsjson.Time{Time: s.Time}), append(lf.Values, s.Value)
 		}
 	}
-	cf := &CapacityForecast{Timestamps: []awsjson.Time{}, Values: []float64{}}
 	for _, s := range capacity {
 		if within(s.Time) {
-			cf.Timestamps, cf.Values = append(cf.Timestamps, awsjson.Time{Time: s.Time}), append(cf.Values, s.Value)
+			out.CapacityForecast.Timestamps = append(out.CapacityForecast.Timestamps, awsjson.Time{Time: s.Time})
+			out.CapacityForecast.Values = append(out.CapacityForecast.Values, s.Value)
 		}
 	}
-	return &GetPredictiveScalingForecastOutput{LoadForecast: []LoadForecast{lf}, CapacityForecast: cf, UpdateTime: awsjson.At(now)}, nil
+	out.LoadForecast = []LoadForecast{lf}
+	return out, nil
+}
+
+// predict raises the desired counts of targets whose ForecastAndScale
+// policies forecast more capacity for the coming hour (SchedulingBufferTime
+// ahead of it) than they have.
+func (c *Controller) predict(ctx context.Context, now time.Time) {
+	a := c.api
+	for _, p := range a.allPolicies() {
+		cfg := p.PredictiveScalingPolicyConfiguration
+		if p.PolicyType != "PredictiveScaling" || cfg == nil || cfg.Mode == nil || *cfg.Mode != "ForecastAndScale" {
+			continue
+		}
+		t, _, ok := a.target(p.ResourceId)
+		if !ok || t.SuspendedState != nil && suspended(t.SuspendedState.DynamicScalingOutSuspended) {
+			continue
+		}
+		buffer := 5 * time.Minute // AWS's default SchedulingBufferTime is 300 s
+		if cfg.SchedulingBufferTime != nil {
+			buffer = time.Duration(*cfg.SchedulingBufferTime) * time.Second
+		}
+		_, capacity := a.forecastFor(p, t, now.Add(buffer))
+		if len(capacity) == 0 {
+			continue
+		}
+		want := int(capacity[0].Value)
+		cluster, service, _ := serviceOf(p.ResourceId)
+		cur, err := a.cfg.Services.Capacity(ctx, cluster, service)
+		if err != nil || want <= cur.Desired {
+			continue
+		}
+		cause := fmt.Sprintf("predictive scaling policy %s forecasts %d tasks for %s", p.PolicyName, want, capacity[0].Time.Format(time.RFC3339))
+		if err := a.scaleTo(ctx, p.ResourceId, cur.Desired, want, cause, ""); err != nil {
+			c.log.Warn("predictive scaling", "policy", p.PolicyName, "err", err)
+		}
+	}
+}
+
+func (a *API) allPolicies() []*policyRecord {
+	var out []*policyRecord
+	for _, kv := range a.store.List("autoscaling/policies/") {
+		if p, ok := decodePolicy(kv.Value); ok {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -3,7 +3,7 @@ package autoscaling
 import "tide/internal/awsjson"
 
 // The operations' shapes (AWS JSON 1.1): Go field names are AWS's member
-// names. Requests decode into pointers, so that a missing member is nil.
+// names.
 
 type SuspendedState struct {
 	DynamicScalingInSuspended  *bool `json:"DynamicScalingInSuspended,omitempty"`
@@ -72,34 +72,11 @@ type PredefinedMetricSpecification struct {
 }
 
 type CustomizedMetricSpecification struct {
-	MetricName *string                         `json:"MetricName,omitempty"`
-	Namespace  *string                         `json:"Namespace,omitempty"`
-	Dimensions []MetricDimension               `json:"Dimensions,omitempty"`
-	Statistic  *string                         `json:"Statistic,omitempty"`
-	Unit       *string                         `json:"Unit,omitempty"`
-	Metrics    []TargetTrackingMetricDataQuery `json:"Metrics,omitempty"`
-}
-
-// TargetTrackingMetricDataQuery is one query of a metric math target
-// tracking policy.
-type TargetTrackingMetricDataQuery struct {
-	Id         *string                   `json:"Id"`
-	Expression *string                   `json:"Expression,omitempty"`
-	Label      *string                   `json:"Label,omitempty"`
-	MetricStat *TargetTrackingMetricStat `json:"MetricStat,omitempty"`
-	ReturnData *bool                     `json:"ReturnData,omitempty"`
-}
-
-type TargetTrackingMetricStat struct {
-	Metric *TargetTrackingMetric `json:"Metric"`
-	Stat   *string               `json:"Stat"`
-	Unit   *string               `json:"Unit,omitempty"`
-}
-
-type TargetTrackingMetric struct {
-	Dimensions []MetricDimension `json:"Dimensions,omitempty"`
 	MetricName *string           `json:"MetricName,omitempty"`
 	Namespace  *string           `json:"Namespace,omitempty"`
+	Dimensions []MetricDimension `json:"Dimensions,omitempty"`
+	Statistic  *string           `json:"Statistic,omitempty"`
+	Unit       *string           `json:"Unit,omitempty"`
 }
 
 type TargetTrackingScalingPolicyConfiguration struct {

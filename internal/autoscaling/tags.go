@@ -3,8 +3,6 @@ package autoscaling
 import (
 	"context"
 	"encoding/json"
-	"maps"
-	"regexp"
 
 	"tide/internal/awserr"
 )
@@ -32,65 +30,42 @@ type ListTagsForResourceOutput struct {
 // maxTags is AWS's limit of tags on a resource.
 const maxTags = 50
 
-// targetARNPattern is the model's AmazonResourceName pattern.
-var targetARNPattern = regexp.MustCompile(`^arn:.+:application-autoscaling:.+:[0-9]+:scalable-target/[a-zA-Z0-9-]+$`)
-
 // targetByARN returns the resource ID of the scalable target arn names.
-func (a *API) targetByARN(v *violations, arn *string) (string, error) {
+func (a *API) targetByARN(arn *string) (string, error) {
 	if arn == nil {
-		v.null("resourceARN")
-	} else if v.length("resourceARN", *arn, 1, 1011); !targetARNPattern.MatchString(*arn) {
-		*v = append(*v, "Value '"+*arn+"' at 'resourceARN' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:.+:application-autoscaling:.+:[0-9]+:scalable-target\\/[a-zA-Z0-9-]+$")
+		return "", validation("1 validation error detected: Value null at 'resourceARN' failed to satisfy constraint: Member must not be null")
 	}
-	if err := v.err(); err != nil {
-		return "", err
-	}
-	for _, kv := range a.store.List(targetsPrefix) {
+	for _, kv := range a.store.List("autoscaling/targets/") {
 		var r targetRecord
 		if json.Unmarshal(kv.Value, &r) == nil && r.ScalableTargetARN == *arn {
 			return r.ResourceId, nil
 		}
 	}
-	return "", awserr.Client("ResourceNotFoundException", "Scalable target with ARN %s not found", *arn)
+	return "", awserr.Client("ResourceNotFoundException", "No scalable target found for ARN %s", *arn)
 }
 
 func (a *API) tagResource(ctx context.Context, in *TagResourceInput) (*Empty, error) {
-	var v violations
-	if in.Tags == nil {
-		v.null("tags")
-	}
-	checkTags(&v, "tags", in.Tags)
-	resource, err := a.targetByARN(&v, in.ResourceARN)
+	resource, err := a.targetByARN(in.ResourceARN)
 	if err != nil {
 		return nil, err
 	}
 	_, err = a.updateTarget(ctx, resource, func(r *targetRecord) error {
-		tags := maps.Clone(r.Tags)
-		if tags == nil {
-			tags = map[string]string{}
+		if r.Tags == nil {
+			r.Tags = map[string]string{}
 		}
-		maps.Copy(tags, in.Tags)
-		if len(tags) > maxTags {
-			return awserr.Client("TooManyTagsException", "A scalable target can have at most %d tags", maxTags)
+		for k, v := range in.Tags {
+			r.Tags[k] = v
 		}
-		r.Tags = tags
+		if len(r.Tags) > maxTags {
+			return awserr.Client("TooManyTagsException", "A resource can have at most %d tags", maxTags)
+		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &Empty{}, nil
+	return &Empty{}, err
 }
 
 func (a *API) untagResource(ctx context.Context, in *UntagResourceInput) (*Empty, error) {
-	var v violations
-	if in.TagKeys == nil {
-		v.null("tagKeys")
-	}
-	for _, k := range in.TagKeys {
-		v.length("tagKeys.member", k, 1, 128)
-	}
-	resource, err := a.targetByARN(&v, in.ResourceARN)
+	resource, err := a.targetByARN(in.ResourceARN)
 	if err != nil {
 		return nil, err
 	}
@@ -100,23 +75,21 @@ func (a *API) untagResource(ctx context.Context, in *UntagResourceInput) (*Empty
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &Empty{}, nil
+	return &Empty{}, err
 }
 
 func (a *API) listTagsForResource(ctx context.Context, in *ListTagsForResourceInput) (*ListTagsForResourceOutput, error) {
-	var v violations
-	resource, err := a.targetByARN(&v, in.ResourceARN)
+	resource, err := a.targetByARN(in.ResourceARN)
 	if err != nil {
 		return nil, err
 	}
-	t, ok := a.target(resource)
+	t, _, ok := a.target(resource)
 	if !ok {
-		return nil, awserr.Client("ResourceNotFoundException", "Scalable target with ARN %s not found", *in.ResourceARN)
+		return nil, noTarget(resource)
 	}
 	out := &ListTagsForResourceOutput{Tags: map[string]string{}}
-	maps.Copy(out.Tags, t.Tags)
+	for k, v := range t.Tags {
+		out.Tags[k] = v
+	}
 	return out, nil
 }
