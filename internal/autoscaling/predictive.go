@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"tide/internal/awsjson"
@@ -131,7 +132,7 @@ func (a *API) loadHistory(resource string, s PredictiveScalingMetricSpecificatio
 	var load map[int64]float64
 	switch m.PredefinedMetricType {
 	case "ALBRequestCount":
-		_, tg, _ := cutAfter(*m.ResourceLabel, "/targetgroup/")
+		_, tg, _ := strings.Cut(*m.ResourceLabel, "/targetgroup/")
 		load = get("AWS/ApplicationELB", "RequestCount", "Sum", metrics.Dimension{Name: "TargetGroup", Value: "targetgroup/" + tg})
 		for t, v := range load {
 			load[t] = v / 60 // per minute
@@ -163,15 +164,6 @@ func (a *API) loadHistory(resource string, s PredictiveScalingMetricSpecificatio
 		hist = append(hist, forecast.Sample{Time: t, Value: v})
 	}
 	return hist, perTask
-}
-
-func cutAfter(s, sep string) (string, string, bool) {
-	for i := 0; i+len(sep) <= len(s); i++ {
-		if s[i:i+len(sep)] == sep {
-			return s[:i], s[i+len(sep):], true
-		}
-	}
-	return s, "", false
 }
 
 // forecastFor returns a predictive policy's load and capacity forecasts

@@ -68,9 +68,9 @@ func (a *API) getMetricStatistics(ctx context.Context, in *GetMetricStatisticsIn
 	case len(in.ExtendedStatistics) > 10:
 		return nil, invalidValue("The collection ExtendedStatistics must not have a size greater than 10.")
 	}
-	for i, s := range in.Statistics {
-		if !slices.Contains(statistics, s) {
-			return nil, constraint(s, "statistics."+strconv.Itoa(i+1)+".member", "Member must satisfy enum value set: ["+joinComma(statistics)+"]")
+	for i := range in.Statistics {
+		if err := checkEnum(&in.Statistics[i], "statistics."+strconv.Itoa(i+1)+".member", statistics...); err != nil {
+			return nil, err
 		}
 	}
 	for _, s := range in.ExtendedStatistics {
@@ -196,17 +196,6 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return string(s[0]|0x20) + s[1:]
-}
-
-func joinComma(v []string) string {
-	out := ""
-	for i, s := range v {
-		if i > 0 {
-			out += ", "
-		}
-		out += s
-	}
-	return out
 }
 
 // ListMetricsInput is the ListMetrics request.
